@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Prepare this machine to run Social Inbox from source: the system libraries Qt needs (Debian/Ubuntu, via
+# apt-get when they are missing), a virtual environment in .venv, and the project with the extras asked for.
+#   scripts/setup.sh            -> the app
+#   scripts/setup.sh test       -> the app plus everything the tests need
+# Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+EXTRAS="${1:-}"
+
+export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+# Qt 6 wheels: QtCore needs glib; QtGui needs GL/EGL, xkbcommon, fontconfig (pulls freetype and DejaVu fonts);
+# QtDBus needs libdbus. dbus-daemon gives the tests a private session bus. The xcb set shows a real window.
+APT_PKGS=(libglib2.0-0 libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3 dbus-daemon
+          libx11-xcb1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
+          libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-xfixes0 libxcb-xkb1)
+PY="${PYTHON:-python3}"
+if ! command -v "$PY" >/dev/null || ! "$PY" -c 'import ensurepip, venv, sys; assert sys.version_info >= (3, 11)' 2>/dev/null; then
+  APT_PKGS+=(python3 python3-venv)
+  PY=python3
+fi
+
+if command -v dpkg-query >/dev/null && command -v apt-get >/dev/null; then
+  missing=()
+  for p in "${APT_PKGS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo ">>> apt-get install ${missing[*]}"
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+else
+  echo ">>> not a Debian-like system: make sure Qt's system libraries (OpenGL, EGL, xkbcommon, fontconfig, D-Bus) are installed"
+fi
+
+"$PY" -c 'import sys; assert sys.version_info >= (3, 11), "Social Inbox needs Python 3.11 or newer"'
+VENV="${VENV:-.venv}"
+[ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+if [ "$EXTRAS" = test ]; then
+  "$VENV/bin/python" -m pip install -q -e ".[test]"
+else
+  "$VENV/bin/python" -m pip install -q -e .
+fi

@@ -1,0 +1,16 @@
+"""Every connector, listed explicitly (so packaging sees each import) and built from an account's settings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from socialinbox.connectors.base import ConnectorFactory
+from socialinbox.connectors.demo import build_demo
+from socialinbox.domain import Platform
+
+REGISTRY: Mapping[Platform, ConnectorFactory] = {
+    Platform.DEMO: build_demo,
+}
+
+TOKENLESS: frozenset[Platform] = frozenset({Platform.DEMO})
+"""Platforms whose connector needs no stored sign-in."""

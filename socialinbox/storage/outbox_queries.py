@@ -1,0 +1,225 @@
+"""The outbox's queries: a reply is stored before anyone tries to send it, then claimed, then settled.
+
+States: queued -> sending (claimed by one worker, attempts + 1) -> sent | queued again (retry later) | failed.
+A reply left in "sending" by a crash is uncertain: it may have reached the platform. It is never sent again
+silently; the owner is told and decides (``recover_interrupted``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from socialinbox.domain import (
+    Conversation,
+    DeliveryReport,
+    Direction,
+    OutboxItem,
+    OutboxState,
+    OutgoingReply,
+    RemoteAuthor,
+    SentReply,
+    Visibility,
+)
+from socialinbox.storage.convert import to_message, to_outbox_item
+from socialinbox.storage.ingest import apply_message
+from socialinbox.storage.models import AccountRow, ContactRow, ConversationRow, MessageRow, OutboxRow
+
+INTERRUPTED = (
+    "The app stopped while sending this reply, so it may or may not have been posted. "
+    "Check the conversation on the platform, then retry or discard it."
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ClaimedReply:
+    item: OutboxItem
+    reply: OutgoingReply
+
+
+class OutboxMixin:
+    if TYPE_CHECKING:
+
+        def _reading(self) -> AbstractContextManager[Session]: ...
+        def _writing(self) -> AbstractContextManager[Session]: ...
+        def _conversations_by_id(self, session: Session, ids: list[int]) -> list[Conversation]: ...
+
+    def queue_reply(self, conversation_id: int, text: str, now: datetime) -> OutboxItem:
+        """Store a reply to the customer's latest message; a worker sends it."""
+        if not text.strip():
+            raise ValueError("A reply needs some text.")
+        with self._writing() as session:
+            conversation = session.get(ConversationRow, conversation_id)
+            if conversation is None:
+                raise LookupError(f"There is no conversation {conversation_id}.")
+            row = OutboxRow(
+                conversation_id=conversation_id,
+                account_id=conversation.account_id,
+                text=text,
+                state=OutboxState.QUEUED.value,
+                idempotency_key=uuid.uuid4().hex,
+                in_reply_to=_latest_customer_message(session, conversation_id),
+                created_at=now,
+            )
+            session.add(row)
+            session.flush()
+            return to_outbox_item(row)
+
+    def claim_due_replies(self, now: datetime, limit: int = 20, account_id: int | None = None) -> list[ClaimedReply]:
+        """Mark due queued replies as sending and hand them out, each to exactly one caller."""
+        with self._writing() as session:
+            query = (
+                select(OutboxRow)
+                .where(
+                    col(OutboxRow.state) == OutboxState.QUEUED.value,
+                    or_(col(OutboxRow.next_attempt_at).is_(None), col(OutboxRow.next_attempt_at) <= now),
+                )
+                .order_by(col(OutboxRow.created_at), col(OutboxRow.id))
+                .limit(limit)
+            )
+            if account_id is not None:
+                query = query.where(col(OutboxRow.account_id) == account_id)
+            claimed = []
+            for row in session.scalars(query):
+                row.state = OutboxState.SENDING.value
+                row.attempts += 1
+                claimed.append(ClaimedReply(to_outbox_item(row), _outgoing(session, row)))
+            return claimed
+
+    def mark_sent(self, outbox_id: int, sent: SentReply, now: datetime) -> DeliveryReport:
+        """Record the platform's id, add the reply to the thread and stop the customer's clock."""
+        with self._writing() as session:
+            row = _outbox_row(session, outbox_id)
+            row.state = OutboxState.SENT.value
+            row.remote_id = sent.remote_id
+            row.sent_at = sent.sent_at
+            row.last_error = ""
+            conversation = session.get(ConversationRow, row.conversation_id)
+            assert conversation is not None
+            message = _store_outbound(session, row, conversation, sent, now)
+            session.flush()
+            return DeliveryReport(
+                to_outbox_item(row),
+                self._conversations_by_id(session, [row.conversation_id])[0],
+                to_message(message),
+            )
+
+    def mark_send_failed(self, outbox_id: int, reason: str, retry_at: datetime | None) -> DeliveryReport:
+        """Queue the reply again for ``retry_at``, or with ``None`` stop and show the owner ``reason``."""
+        with self._writing() as session:
+            row = _outbox_row(session, outbox_id)
+            row.last_error = reason
+            row.state = OutboxState.QUEUED.value if retry_at else OutboxState.FAILED.value
+            row.next_attempt_at = retry_at
+            session.flush()
+            conversations = self._conversations_by_id(session, [row.conversation_id])
+            return DeliveryReport(to_outbox_item(row), conversations[0] if conversations else None, None)
+
+    def retry_reply(self, outbox_id: int) -> OutboxItem:
+        """The owner asked to try a failed reply again."""
+        with self._writing() as session:
+            row = _outbox_row(session, outbox_id)
+            if row.state != OutboxState.FAILED.value:
+                raise ValueError("Only a failed reply can be retried.")
+            row.state = OutboxState.QUEUED.value
+            row.next_attempt_at = None
+            return to_outbox_item(row)
+
+    def discard_reply(self, outbox_id: int) -> None:
+        with self._writing() as session:
+            row = _outbox_row(session, outbox_id)
+            if row.state == OutboxState.SENT.value:
+                raise ValueError("A sent reply cannot be discarded.")
+            session.delete(row)
+
+    def recover_interrupted(self) -> list[OutboxItem]:
+        """At start-up: replies a crash left in "sending" become failed, with the reason, for the owner to check."""
+        with self._writing() as session:
+            rows = list(session.scalars(select(OutboxRow).where(col(OutboxRow.state) == OutboxState.SENDING.value)))
+            for row in rows:
+                row.state = OutboxState.FAILED.value
+                row.last_error = INTERRUPTED
+            return [to_outbox_item(row) for row in rows]
+
+    def outbox(self, conversation_id: int | None = None, states: tuple[OutboxState, ...] = ()) -> list[OutboxItem]:
+        query = select(OutboxRow).order_by(col(OutboxRow.created_at), col(OutboxRow.id))
+        if conversation_id is not None:
+            query = query.where(col(OutboxRow.conversation_id) == conversation_id)
+        if states:
+            query = query.where(col(OutboxRow.state).in_([s.value for s in states]))
+        with self._reading() as session:
+            return [to_outbox_item(row) for row in session.scalars(query)]
+
+
+def _outbox_row(session: Session, outbox_id: int) -> OutboxRow:
+    row = session.get(OutboxRow, outbox_id)
+    if row is None:
+        raise LookupError(f"There is no queued reply {outbox_id}.")
+    return row
+
+
+def _latest_customer_message(session: Session, conversation_id: int) -> str | None:
+    query = (
+        select(col(MessageRow.remote_id))
+        .where(col(MessageRow.conversation_id) == conversation_id, col(MessageRow.direction) == Direction.INBOUND.value)
+        .order_by(col(MessageRow.sent_at).desc(), col(MessageRow.id).desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def _outgoing(session: Session, row: OutboxRow) -> OutgoingReply:
+    conversation = session.get(ConversationRow, row.conversation_id)
+    assert conversation is not None and row.id is not None
+    contact = session.get(ContactRow, conversation.contact_id)
+    recipient = None
+    if contact is not None:
+        recipient = RemoteAuthor(contact.remote_id, contact.handle, contact.display_name, contact.followers)
+    return OutgoingReply(
+        outbox_id=row.id,
+        idempotency_key=row.idempotency_key,
+        text=row.text,
+        visibility=Visibility(conversation.visibility),
+        thread_key=conversation.thread_key,
+        in_reply_to=row.in_reply_to,
+        recipient=recipient,
+    )
+
+
+def _store_outbound(
+    session: Session, row: OutboxRow, conversation: ConversationRow, sent: SentReply, now: datetime
+) -> MessageRow:
+    """The sent reply as a message of the thread; a poll that already brought it back is not stored twice."""
+    existing = session.scalars(
+        select(MessageRow).where(
+            col(MessageRow.account_id) == row.account_id, col(MessageRow.remote_id) == sent.remote_id
+        )
+    ).first()
+    if existing is not None:
+        return existing
+    account = session.get(AccountRow, row.account_id)
+    message = MessageRow(
+        conversation_id=row.conversation_id,
+        account_id=row.account_id,
+        remote_id=sent.remote_id,
+        direction=Direction.OUTBOUND.value,
+        author_handle=account.handle if account else "",
+        author_name=account.display_name if account else "",
+        text=row.text,
+        sent_at=sent.sent_at,
+        visibility=conversation.visibility,
+        in_reply_to=row.in_reply_to,
+        url=sent.url,
+        stored_at=now,
+    )
+    session.add(message)
+    apply_message(conversation, Direction.OUTBOUND, row.text, sent.sent_at)
+    session.flush()
+    return message

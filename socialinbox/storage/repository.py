@@ -1,0 +1,342 @@
+"""Every query the app makes. Returns domain values; tables and sessions never leave ``storage/``.
+
+Writes are serialised with one lock (SQLite allows one writer; queueing them here is kinder than busy retries),
+each in one short transaction. Reads may run on any thread, each in its own short session.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select, tuple_
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from socialinbox.domain import (
+    Account,
+    Conversation,
+    Health,
+    Message,
+    Platform,
+    PollResult,
+    Status,
+)
+from socialinbox.storage import outbox_queries
+from socialinbox.storage.convert import to_account, to_conversation, to_message
+from socialinbox.storage.ingest import store_messages
+from socialinbox.storage.models import AccountRow, ContactRow, ConversationRow, MessageRow
+
+
+class NotFound(LookupError):
+    """The account, conversation or reply asked for does not exist (any more)."""
+
+
+class InboxView(enum.StrEnum):
+    ALL = "all"  # everything that is not done or snoozed
+    NEEDS_REPLY = "needs-reply"
+    WAITING = "waiting"
+    DONE = "done"
+    SNOOZED = "snoozed"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PageAfter:
+    """Keyset position: the sort value and id of the last row of the previous page."""
+
+    sort_value: datetime
+    id: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SavedPoll:
+    account: Account
+    new_messages: tuple[Message, ...]
+    conversations: tuple[Conversation, ...]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class InboxCounts:
+    by_view: Mapping[InboxView, int]
+    needs_reply_by_account: Mapping[int, int]
+
+
+class Repository(outbox_queries.OutboxMixin):
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._write_lock = threading.Lock()
+
+    @contextmanager
+    def _reading(self) -> Iterator[Session]:
+        with Session(self._engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def _writing(self) -> Iterator[Session]:
+        with self._write_lock, Session(self._engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    # --- accounts --------------------------------------------------------------------------
+
+    def add_account(
+        self,
+        platform: Platform,
+        handle: str,
+        now: datetime,
+        *,
+        display_name: str = "",
+        settings: Mapping[str, Any] | None = None,
+        poll_interval_s: int = 60,
+    ) -> Account:
+        row = AccountRow(
+            platform=platform.value,
+            handle=handle,
+            display_name=display_name,
+            settings_json=json.dumps(dict(settings or {}), sort_keys=True),
+            poll_interval_s=poll_interval_s,
+            created_at=now,
+        )
+        with self._writing() as session:
+            session.add(row)
+            session.flush()
+            return to_account(row)
+
+    def accounts(self) -> list[Account]:
+        with self._reading() as session:
+            return [to_account(row) for row in session.scalars(select(AccountRow).order_by(col(AccountRow.id)))]
+
+    def account(self, account_id: int) -> Account:
+        with self._reading() as session:
+            return to_account(self._account_row(session, account_id))
+
+    def remove_account(self, account_id: int) -> None:
+        """Forget an account and everything it brought in (the caller removes its token)."""
+        with self._writing() as session:
+            row = self._account_row(session, account_id)
+            session.delete(row)
+
+    def cursor(self, account_id: int) -> str | None:
+        with self._reading() as session:
+            return self._account_row(session, account_id).cursor
+
+    def record_poll_problem(
+        self, account_id: int, health: Health, detail: str, now: datetime, next_poll_at: datetime | None
+    ) -> Account:
+        """Note a failed poll; the cursor and the messages stay as they were."""
+        with self._writing() as session:
+            row = self._account_row(session, account_id)
+            row.health = health.value
+            row.health_detail = detail
+            row.last_poll_at = now
+            row.next_poll_at = next_poll_at
+            return to_account(row)
+
+    def mark_reconnected(self, account_id: int, handle: str) -> Account:
+        """The owner signed in again: polling may resume, history is kept."""
+        with self._writing() as session:
+            row = self._account_row(session, account_id)
+            row.handle = handle or row.handle
+            row.health = Health.NEW.value
+            row.health_detail = ""
+            return to_account(row)
+
+    @staticmethod
+    def _account_row(session: Session, account_id: int) -> AccountRow:
+        row = session.get(AccountRow, account_id)
+        if row is None:
+            raise NotFound(f"There is no account {account_id}.")
+        return row
+
+    # --- ingest ----------------------------------------------------------------------------
+
+    def save_poll(
+        self, account_id: int, result: PollResult, now: datetime, next_poll_at: datetime | None = None
+    ) -> SavedPoll:
+        """Store a poll's messages and advance the cursor in the same transaction: all or nothing."""
+        with self._writing() as session:
+            account = self._account_row(session, account_id)
+            stored = store_messages(session, account_id, result.messages, now)
+            account.cursor = result.cursor if result.cursor is not None else account.cursor
+            account.health = Health.CONNECTED.value
+            account.health_detail = "; ".join(result.warnings)
+            account.last_poll_at = account.last_success_at = now
+            account.next_poll_at = next_poll_at
+            if result.rate_budget is not None:
+                account.rate_remaining = result.rate_budget.remaining
+                account.rate_limit = result.rate_budget.limit
+                account.rate_resets_at = result.rate_budget.resets_at
+            session.flush()
+            messages = self._messages_by_id(session, stored.message_ids)
+            conversations = self._conversations_by_id(session, stored.conversation_ids)
+            return SavedPoll(to_account(account), tuple(messages), tuple(conversations))
+
+    @staticmethod
+    def _messages_by_id(session: Session, ids: list[int]) -> list[Message]:
+        if not ids:
+            return []
+        rows = session.scalars(select(MessageRow).where(col(MessageRow.id).in_(ids)).order_by(col(MessageRow.id)))
+        return [to_message(row) for row in rows]
+
+    # --- inbox reads -----------------------------------------------------------------------
+
+    def _conversation_query(self) -> Any:
+        return (
+            select(ConversationRow, ContactRow, col(AccountRow.platform))
+            .join(ContactRow, col(ContactRow.id) == col(ConversationRow.contact_id))
+            .join(AccountRow, col(AccountRow.id) == col(ConversationRow.account_id))
+        )
+
+    def _conversations_by_id(self, session: Session, ids: list[int]) -> list[Conversation]:
+        if not ids:
+            return []
+        query = self._conversation_query().where(col(ConversationRow.id).in_(ids)).order_by(col(ConversationRow.id))
+        return [to_conversation(c, contact, platform) for c, contact, platform in session.execute(query)]
+
+    def conversation(self, conversation_id: int) -> Conversation:
+        with self._reading() as session:
+            found = self._conversations_by_id(session, [conversation_id])
+        if not found:
+            raise NotFound(f"There is no conversation {conversation_id}.")
+        return found[0]
+
+    def conversations(
+        self,
+        view: InboxView = InboxView.ALL,
+        *,
+        account_id: int | None = None,
+        limit: int = 100,
+        after: PageAfter | None = None,
+    ) -> list[Conversation]:
+        """One page of the inbox, keyset-paginated on indexed columns.
+
+        "Needs reply" lists the longest-waiting first (the next to miss the hour); the other views newest first.
+        """
+        query = self._conversation_query()
+        statuses = {
+            InboxView.ALL: [Status.NEEDS_REPLY, Status.WAITING],
+            InboxView.NEEDS_REPLY: [Status.NEEDS_REPLY],
+            InboxView.WAITING: [Status.WAITING],
+            InboxView.DONE: [Status.DONE],
+            InboxView.SNOOZED: [Status.SNOOZED],
+        }[view]
+        query = query.where(col(ConversationRow.status).in_([s.value for s in statuses]))
+        if account_id is not None:
+            query = query.where(col(ConversationRow.account_id) == account_id)
+        if view is InboxView.NEEDS_REPLY:
+            key = (col(ConversationRow.waiting_since), col(ConversationRow.id))
+            if after is not None:
+                query = query.where(tuple_(*key) > tuple_(after.sort_value, after.id))
+            query = query.order_by(key[0].asc(), key[1].asc())
+        else:
+            key = (col(ConversationRow.last_message_at), col(ConversationRow.id))
+            if after is not None:
+                query = query.where(tuple_(*key) < tuple_(after.sort_value, after.id))
+            query = query.order_by(key[0].desc(), key[1].desc())
+        with self._reading() as session:
+            rows = session.execute(query.limit(limit))
+            return [to_conversation(c, contact, platform) for c, contact, platform in rows]
+
+    @staticmethod
+    def page_after(view: InboxView, last: Conversation) -> PageAfter:
+        """The keyset position after ``last`` in ``view``'s order."""
+        if view is InboxView.NEEDS_REPLY and last.waiting_since is not None:
+            return PageAfter(last.waiting_since, last.id)
+        return PageAfter(last.last_message_at, last.id)
+
+    def messages(self, conversation_id: int) -> list[Message]:
+        """The whole thread, oldest first."""
+        query = (
+            select(MessageRow)
+            .where(col(MessageRow.conversation_id) == conversation_id)
+            .order_by(col(MessageRow.sent_at), col(MessageRow.id))
+        )
+        with self._reading() as session:
+            return [to_message(row) for row in session.scalars(query)]
+
+    def counts(self) -> InboxCounts:
+        with self._reading() as session:
+            by_status = dict(
+                session.execute(
+                    select(col(ConversationRow.status), func.count()).group_by(col(ConversationRow.status))
+                ).all()
+            )
+            per_account = session.execute(
+                select(col(ConversationRow.account_id), func.count())
+                .where(col(ConversationRow.status) == Status.NEEDS_REPLY.value)
+                .group_by(col(ConversationRow.account_id))
+            ).all()
+        needs, waiting = by_status.get(Status.NEEDS_REPLY.value, 0), by_status.get(Status.WAITING.value, 0)
+        by_view = {
+            InboxView.ALL: needs + waiting,
+            InboxView.NEEDS_REPLY: needs,
+            InboxView.WAITING: waiting,
+            InboxView.DONE: by_status.get(Status.DONE.value, 0),
+            InboxView.SNOOZED: by_status.get(Status.SNOOZED.value, 0),
+        }
+        return InboxCounts(by_view, {account: count for account, count in per_account})
+
+    # --- the owner's actions ---------------------------------------------------------------
+
+    def mark_done(self, conversation_id: int) -> Conversation:
+        return self._update_conversation(conversation_id, _mark_done)
+
+    def reopen(self, conversation_id: int, now: datetime) -> Conversation:
+        """Put a conversation back in "needs reply"; its clock runs from now."""
+        return self._update_conversation(conversation_id, lambda row: _reopen(row, now))
+
+    def snooze(self, conversation_id: int, until: datetime) -> Conversation:
+        return self._update_conversation(conversation_id, lambda row: _snooze(row, until))
+
+    def wake_snoozed(self, now: datetime) -> list[Conversation]:
+        """Return conversations whose snooze is over to "needs reply"."""
+        with self._writing() as session:
+            rows = list(
+                session.scalars(
+                    select(ConversationRow).where(
+                        col(ConversationRow.status) == Status.SNOOZED.value,
+                        col(ConversationRow.snoozed_until) <= now,
+                    )
+                )
+            )
+            for row in rows:
+                row.status = Status.NEEDS_REPLY.value
+                row.snoozed_until = None
+                row.waiting_since = row.waiting_since or now
+            session.flush()
+            return self._conversations_by_id(session, [row.id for row in rows if row.id is not None])
+
+    def mark_read(self, conversation_id: int) -> Conversation:
+        return self._update_conversation(conversation_id, lambda row: setattr(row, "unread", 0))
+
+    def _update_conversation(self, conversation_id: int, change: Any) -> Conversation:
+        with self._writing() as session:
+            row = session.get(ConversationRow, conversation_id)
+            if row is None:
+                raise NotFound(f"There is no conversation {conversation_id}.")
+            change(row)
+            session.flush()
+            return self._conversations_by_id(session, [conversation_id])[0]
+
+
+def _mark_done(row: ConversationRow) -> None:
+    row.status = Status.DONE.value
+    row.waiting_since = None
+    row.snoozed_until = None
+    row.unread = 0
+
+
+def _reopen(row: ConversationRow, now: datetime) -> None:
+    row.status = Status.NEEDS_REPLY.value
+    row.waiting_since = now
+    row.snoozed_until = None
+
+
+def _snooze(row: ConversationRow, until: datetime) -> None:
+    row.status = Status.SNOOZED.value
+    row.snoozed_until = until

@@ -1,0 +1,125 @@
+"""When things run: one APScheduler job per account, one for the outbox, and periodic ticks.
+
+Jobs run on APScheduler's worker threads (never the GUI thread); every result leaves through the one
+``on_result`` callback, which the GUI turns into a queued Qt signal. A poll of one account never overlaps
+another poll of the same account (``max_instances=1``), and runs missed while the laptop slept collapse into
+one (``coalesce``). After each poll the account's next run moves to what the report says: sooner never,
+later when the platform asked us to wait or the account is backing off; an account that needs reconnecting
+is paused until the owner signs in again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from socialinbox.domain import Account, Health, SyncReport
+from socialinbox.sync.outbox import OutboxSender
+from socialinbox.sync.service import SyncService
+
+log = logging.getLogger(__name__)
+
+ResultSink = Callable[[object], None]
+OUTBOX_JOB = "outbox"
+
+
+def _poll_job_id(account_id: int) -> str:
+    return f"poll-{account_id}"
+
+
+class SyncScheduler:
+    def __init__(
+        self,
+        service: SyncService,
+        sender: OutboxSender,
+        on_result: ResultSink,
+        *,
+        workers: int = 4,
+        outbox_interval_s: float = 5.0,
+    ) -> None:
+        self._service = service
+        self._sender = sender
+        self._on_result = on_result
+        self._outbox_interval_s = outbox_interval_s
+        self._scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(workers)},
+            job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 60},
+            timezone=UTC,
+        )
+
+    def start(self, accounts: list[Account]) -> None:
+        for account in accounts:
+            self.add_account(account)
+        self._scheduler.add_job(
+            self._send_outbox, IntervalTrigger(seconds=self._outbox_interval_s), id=OUTBOX_JOB, next_run_time=_now()
+        )
+        self._scheduler.start()
+
+    def add_tick(self, name: str, seconds: float, work: Callable[[], list[object]]) -> None:
+        """Run ``work`` every ``seconds``; each value it returns goes to ``on_result``."""
+
+        def tick() -> None:
+            for result in work():
+                self._on_result(result)
+
+        self._scheduler.add_job(tick, IntervalTrigger(seconds=seconds), id=f"tick-{name}", replace_existing=True)
+
+    def add_account(self, account: Account) -> None:
+        """Schedule polling for an account; the first poll runs now unless it needs reconnecting."""
+        job = self._scheduler.add_job(
+            self._poll,
+            IntervalTrigger(seconds=account.poll_interval_s),
+            args=(account.id,),
+            id=_poll_job_id(account.id),
+            replace_existing=True,
+            next_run_time=_now(),
+        )
+        if account.polling_stopped:
+            job.pause()
+
+    def remove_account(self, account_id: int) -> None:
+        with contextlib.suppress(JobLookupError):  # never scheduled, or removed already
+            self._scheduler.remove_job(_poll_job_id(account_id))
+
+    def poll_now(self, account_id: int) -> None:
+        """Poll as soon as a worker is free (also resumes a paused account, e.g. after reconnecting)."""
+        self._scheduler.modify_job(_poll_job_id(account_id), next_run_time=_now())
+
+    def send_now(self) -> None:
+        """A reply was queued: try the outbox now instead of at the next tick."""
+        self._scheduler.modify_job(OUTBOX_JOB, next_run_time=_now())
+
+    def shutdown(self) -> None:
+        """Stop and wait for running jobs, so nothing reports into a GUI that is going away."""
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+
+    def _poll(self, account_id: int) -> None:
+        report = self._service.poll_account(account_id)
+        self._reschedule(report)
+        self._on_result(report)
+
+    def _reschedule(self, report: SyncReport) -> None:
+        job_id = _poll_job_id(report.account.id)
+        try:
+            if report.account.health is Health.NEEDS_RECONNECT:
+                self._scheduler.pause_job(job_id)
+            elif report.account.next_poll_at is not None:
+                self._scheduler.modify_job(job_id, next_run_time=report.account.next_poll_at)
+        except JobLookupError:
+            pass  # the account was removed while it was being polled
+
+    def _send_outbox(self) -> None:
+        for delivery in self._sender.send_due():
+            self._on_result(delivery)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC) + timedelta(milliseconds=1)

@@ -1,0 +1,133 @@
+"""Poll one account: connector -> repository -> report. No threads, no sleeping: the scheduler decides when.
+
+Each outcome sets the account's health and when it should be polled next:
+- success: connected, next poll after the account's interval;
+- ``RateLimited``: wait at least what the platform asked;
+- ``TransientError``: back off exponentially (capped), keep the cursor;
+- ``AuthError`` or no stored sign-in: "needs reconnect", polling stops until the owner signs in again;
+- anything else is a bug: logged with its traceback, shown as such, retried with backoff so one bad
+  answer does not silence the account forever.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from datetime import timedelta
+
+import httpx
+
+from socialinbox.connectors.base import AuthError, Connector, ConnectorFactory, RateLimited, TransientError
+from socialinbox.domain import Account, Clock, Health, Platform, SyncReport
+from socialinbox.secrets import SecretStore, account_key
+from socialinbox.storage.repository import Repository
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = timedelta(minutes=30)
+
+
+class MissingSignIn(AuthError):
+    """No token is stored for an account that needs one (for example the keyring was unavailable last run)."""
+
+
+class ConnectorPool:
+    """One connector object per account, built on first use and kept, because some keep state between calls."""
+
+    def __init__(self, registry: Mapping[Platform, ConnectorFactory], clock: Clock) -> None:
+        self._registry = registry
+        self._clock = clock
+        self._built: dict[int, Connector] = {}
+        self._lock = threading.Lock()
+
+    def for_account(self, account: Account) -> Connector:
+        with self._lock:
+            connector = self._built.get(account.id)
+            if connector is None:
+                factory = self._registry.get(account.platform)
+                if factory is None:
+                    raise LookupError(f"This version of Social Inbox cannot connect to {account.platform.value}.")
+                connector = factory(account.settings, self._clock)
+                self._built[account.id] = connector
+            return connector
+
+    def forget(self, account_id: int) -> None:
+        with self._lock:
+            self._built.pop(account_id, None)
+
+
+class Credentials:
+    """The token for an account, from the secret store; empty for platforms that need none."""
+
+    def __init__(self, secrets: SecretStore, tokenless: frozenset[Platform]) -> None:
+        self._secrets = secrets
+        self._tokenless = tokenless
+
+    def token_for(self, account: Account) -> str:
+        if account.platform in self._tokenless:
+            return ""
+        token = self._secrets.get(account_key(account.id))
+        if not token:
+            raise MissingSignIn("No sign-in is stored for this account. Reconnect it to resume.")
+        return token
+
+
+class SyncService:
+    def __init__(
+        self,
+        repository: Repository,
+        connectors: ConnectorPool,
+        credentials: Credentials,
+        client: httpx.Client,
+        clock: Clock,
+    ) -> None:
+        self._repository = repository
+        self._connectors = connectors
+        self._credentials = credentials
+        self._client = client
+        self._clock = clock
+        self._failures: dict[int, int] = {}
+        self._failures_lock = threading.Lock()
+
+    def poll_account(self, account_id: int) -> SyncReport:
+        account = self._repository.account(account_id)
+        try:
+            connector = self._connectors.for_account(account)
+            token = self._credentials.token_for(account)
+            result = connector.poll(self._client, token, self._repository.cursor(account_id))
+            now = self._clock.now()
+            saved = self._repository.save_poll(account_id, result, now, now + self._interval(account))
+        except AuthError as error:
+            return self._problem(account, Health.NEEDS_RECONNECT, str(error), None)
+        except RateLimited as error:
+            wait = max(timedelta(seconds=error.retry_after), self._interval(account))
+            return self._problem(account, Health.RATE_LIMITED, str(error), wait)
+        except TransientError as error:
+            return self._problem(account, Health.TRANSIENT_ERROR, str(error), self._backoff(account))
+        except Exception as error:
+            log.exception("polling account %s (%s) failed unexpectedly", account.id, account.platform.value)
+            detail = f"Unexpected problem ({type(error).__name__}); retrying later. Details are in the log."
+            return self._problem(account, Health.BROKEN, detail, self._backoff(account))
+        self._reset_failures(account_id)
+        return SyncReport(saved.account, saved.new_messages, saved.conversations, warnings=tuple(result.warnings))
+
+    def _problem(self, account: Account, health: Health, detail: str, wait: timedelta | None) -> SyncReport:
+        now = self._clock.now()
+        next_poll = now + wait if wait is not None else None
+        log.info("account %s: %s (%s)", account.id, health.value, detail)
+        updated = self._repository.record_poll_problem(account.id, health, detail, now, next_poll)
+        return SyncReport(updated, (), (), error=detail)
+
+    def _interval(self, account: Account) -> timedelta:
+        return timedelta(seconds=account.poll_interval_s)
+
+    def _backoff(self, account: Account) -> timedelta:
+        with self._failures_lock:
+            failures = self._failures.get(account.id, 0) + 1
+            self._failures[account.id] = failures
+        return min(self._interval(account) * (1 << min(failures, 10)), MAX_BACKOFF)
+
+    def _reset_failures(self, account_id: int) -> None:
+        with self._failures_lock:
+            self._failures.pop(account_id, None)

@@ -1,0 +1,129 @@
+import random
+from datetime import timedelta
+
+from socialinbox.connectors.base import AuthError, RateLimited, TransientError, UncertainDelivery
+from socialinbox.domain import OutboxState, OutgoingReply, PollResult, SentReply, Status
+from tests.fakes import remote_message
+from tests.sync.conftest import SyncWorld
+
+
+def _conversation(world: SyncWorld) -> tuple[int, int]:
+    account = world.add_account()
+    world.fake(account).script.append(PollResult((remote_message("m1"),), "c1"))
+    (conversation,) = world.service.poll_account(account).conversations
+    return account, conversation.id
+
+
+def test_queued_reply_is_sent_once_and_moves_conversation_to_waiting(world: SyncWorld) -> None:
+    account, conversation = _conversation(world)
+    world.repo.queue_reply(conversation, "We open at 8!", world.clock.now())
+    (report,) = world.sender.send_due()
+    assert report.item.state is OutboxState.SENT
+    assert report.conversation is not None and report.conversation.status is Status.WAITING
+    assert world.sender.send_due() == []
+    assert [r.text for r in world.fake(account).posted] == ["We open at 8!"]
+    assert world.fake(account).posted[0].in_reply_to == "m1"
+
+
+def test_uncertain_delivery_waits_for_the_owner(world: SyncWorld) -> None:
+    account, conversation = _conversation(world)
+
+    def lost_answer(reply: OutgoingReply) -> SentReply:
+        raise UncertainDelivery("The connection dropped after sending.")
+
+    world.fake(account).send_behaviour = lost_answer
+    world.repo.queue_reply(conversation, "hi", world.clock.now())
+    (report,) = world.sender.send_due()
+    assert report.item.state is OutboxState.FAILED and "check the platform" in report.item.last_error
+    world.clock.advance(hours=1)
+    assert world.sender.send_due() == []
+
+
+def test_transient_failure_retries_later_then_gives_up_with_reason(world: SyncWorld) -> None:
+    account, conversation = _conversation(world)
+
+    def down(reply: OutgoingReply) -> SentReply:
+        raise TransientError("Network down.")
+
+    world.fake(account).send_behaviour = down
+    world.repo.queue_reply(conversation, "hi", world.clock.now())
+    states = []
+    for _ in range(5):
+        (report,) = world.sender.send_due()
+        states.append(report.item.state)
+        world.clock.advance(hours=1)
+    assert states == [OutboxState.QUEUED] * 4 + [OutboxState.FAILED]
+    assert "Gave up after 5 attempts" in report.item.last_error
+
+
+def test_rate_limited_send_waits_retry_after(world: SyncWorld) -> None:
+    account, conversation = _conversation(world)
+    calls = []
+
+    def limited(reply: OutgoingReply) -> SentReply:
+        calls.append(reply)
+        if len(calls) == 1:
+            raise RateLimited("slow", retry_after=120)
+        return SentReply("r1", world.clock.now())
+
+    world.fake(account).send_behaviour = limited
+    world.repo.queue_reply(conversation, "hi", world.clock.now())
+    world.sender.send_due()
+    world.clock.advance(seconds=119)
+    assert world.sender.send_due() == []
+    world.clock.advance(seconds=1)
+    assert world.sender.send_due()[0].item.state is OutboxState.SENT
+
+
+def test_auth_error_keeps_the_reply_for_after_reconnecting(world: SyncWorld) -> None:
+    account, conversation = _conversation(world)
+
+    def revoked(reply: OutgoingReply) -> SentReply:
+        raise AuthError("Token revoked.")
+
+    world.fake(account).send_behaviour = revoked
+    item = world.repo.queue_reply(conversation, "hi", world.clock.now())
+    (report,) = world.sender.send_due()
+    assert report.item.state is OutboxState.FAILED and "after reconnecting" in report.item.last_error
+    assert world.repo.retry_reply(item.id).state is OutboxState.QUEUED
+
+
+def test_randomised_network_failures_never_duplicate_or_lose_a_reply(world: SyncWorld) -> None:
+    """The network fails before the request (nothing posted) or after it (posted, answer lost)."""
+    account, conversation = _conversation(world)
+    fake = world.fake(account)
+    rng = random.Random(1234)
+    platform: dict[str, SentReply] = {}
+
+    def flaky(reply: OutgoingReply) -> SentReply:
+        roll = rng.random()
+        if roll < 0.3:
+            raise TransientError("Connection refused.")  # never reached the platform
+        posted = platform.setdefault(reply.idempotency_key, SentReply(f"r-{len(platform)}", world.clock.now()))
+        fake.posted.append(reply)
+        if roll < 0.5:
+            raise UncertainDelivery("Timed out after sending.")
+        return posted
+
+    fake.send_behaviour = flaky
+    items = [world.repo.queue_reply(conversation, f"reply {n}", world.clock.now()) for n in range(200)]
+    for _ in range(40):
+        world.sender.send_due()
+        for failed in world.repo.outbox(states=(OutboxState.FAILED,)):
+            if failed.attempts and "check the platform" in failed.last_error:
+                continue  # uncertain: the owner checks; never resent automatically
+            world.repo.retry_reply(failed.id)
+        world.clock.advance(hours=1)
+    final = {item.id: item for item in world.repo.outbox()}
+    keys_posted = [reply.idempotency_key for reply in fake.posted]
+    assert len(keys_posted) == len(set(keys_posted)), "a reply reached the platform twice"
+    for item in items:
+        state = final[item.id]
+        assert state.state in (OutboxState.SENT, OutboxState.FAILED)
+        if state.state is OutboxState.FAILED:
+            assert "check the platform" in state.last_error
+    sent_remote_ids = [m.remote_id for m in world.repo.messages(conversation) if m.remote_id.startswith("r-")]
+    assert len(sent_remote_ids) == len(set(sent_remote_ids)) == sum(
+        1 for item in final.values() if item.state is OutboxState.SENT
+    )
+    assert timedelta(0) <= world.clock.now() - items[0].created_at
