@@ -1,0 +1,108 @@
+"""Triage: within the same due window, what hurts most if left goes first.
+
+The order is complaints and negative messages first, then public before private, then the larger following.
+Sentiment is VADER's compound score (-1..1), made for short social-media text. The analyzer loads a lexicon
+when built, so the caller builds one ``Triage`` and keeps it; nothing here is a module-level singleton.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from datetime import UTC, datetime, timedelta
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from socialinbox.domain import Visibility, require_utc
+
+NEGATIVE = -0.05  # VADER's own threshold for a negative text
+VERY_NEGATIVE = -0.5
+_COMPLAINT_WORDS = re.compile(
+    r"\b(?:refunds?|refunded|broken|broke|late|never\s+(?:arrived|came|received|got)|disappointed|disappointing"
+    r"|worst|damaged|missing|faulty|defective|not\s+working|(?:doesn't|does\s+not|didn't|won't)\s+work"
+    r"|still\s+waiting|wrong\s+(?:item|size|order|colou?r)|unacceptable|rip-?off|scam|complaint|terrible|awful)\b",
+    re.IGNORECASE,
+)
+_HURT, _PUBLIC = 100.0, 10.0  # weights that make the score sort like the triage order (see TriagePriority)
+_EPOCH = datetime(2000, 1, 3, tzinfo=UTC)  # a Monday at midnight: due windows start on whole window boundaries
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TriageInput:
+    text: str  # the customer's unanswered messages, joined
+    visibility: Visibility
+    followers: int | None = None  # where the platform reports it
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TriagePriority:
+    """How much it hurts to leave this conversation; higher goes first.
+
+    ``score`` = 100 for a complaint or negative text + 10 if public + log10(1 + followers) (capped below 10),
+    so comparing scores compares (hurts, public, following) in that order.
+    """
+
+    score: float
+    reasons: tuple[str, ...]  # e.g. ("negative", "public", "12k followers")
+    sentiment: float
+    complaint: bool
+
+    @property
+    def summary(self) -> str:
+        return ", ".join(self.reasons)
+
+
+def format_followers(count: int) -> str:
+    """A follower count as platforms show it, rounded down: "850 followers", "12k followers", "1.2M followers"."""
+    if count == 1:
+        return "1 follower"
+    for size, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "k")):
+        if count >= size:
+            whole, tenths = divmod(count * 10 // size, 10)
+            shown = f"{whole}.{tenths}" if whole < 10 and tenths else str(whole)
+            return f"{shown}{suffix} followers"
+    return f"{count} followers"
+
+
+class Triage:
+    """Scores conversations for the triage order; holds the (slow to build) sentiment analyzer."""
+
+    def __init__(self, analyzer: SentimentIntensityAnalyzer | None = None, notable_followers: int = 1000) -> None:
+        self._analyzer = analyzer or SentimentIntensityAnalyzer()
+        self._notable_followers = notable_followers  # smaller followings are not worth naming as a reason
+
+    def sentiment(self, text: str) -> float:
+        """VADER's compound score: -1 (most negative) to 1 (most positive)."""
+        return float(self._analyzer.polarity_scores(text)["compound"]) if text.strip() else 0.0
+
+    def is_complaint(self, text: str) -> bool:
+        return self.sentiment(text) <= NEGATIVE or _COMPLAINT_WORDS.search(text) is not None
+
+    def priority(self, item: TriageInput) -> TriagePriority:
+        sentiment = self.sentiment(item.text)
+        worded = _COMPLAINT_WORDS.search(item.text) is not None
+        reasons = ["complaint"] if worded else []
+        if sentiment <= NEGATIVE:
+            reasons.append("very negative" if sentiment <= VERY_NEGATIVE else "negative")
+        complaint = worded or sentiment <= NEGATIVE
+        public = item.visibility is Visibility.PUBLIC
+        if public:
+            reasons.append("public")
+        followers = max(item.followers or 0, 0)
+        if item.followers is not None and followers >= self._notable_followers:
+            reasons.append(format_followers(followers))
+        score = _HURT * complaint + _PUBLIC * public + min(math.log10(1 + followers), 9.999)
+        return TriagePriority(score, tuple(reasons), sentiment, complaint)
+
+
+def triage_sort_key(
+    due: datetime, priority: TriagePriority, window: timedelta = timedelta(minutes=15)
+) -> tuple[int, float, datetime]:
+    """Sort key for the inbox: by due window, then what hurts most, then the earlier due time.
+
+    Windows are fixed slices of ``window`` length, so two items a minute apart may fall into neighbouring
+    windows; the earlier window still goes first, which is the point of ordering by due time.
+    """
+    due = require_utc(due)
+    return ((due - _EPOCH) // window, -priority.score, due)
