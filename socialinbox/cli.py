@@ -46,7 +46,7 @@ def _open_gui(paths: AppPaths, args: argparse.Namespace) -> int:
     from socialinbox.ui.app import run_app  # Qt is imported only when a window is wanted
 
     configure_logging(paths.log_file, verbose=args.verbose)
-    return run_app(paths, demo=args.demo, smoke_test=args.smoke_test)
+    return int(run_app(paths, demo=args.demo, smoke_test=args.smoke_test))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -216,7 +216,9 @@ def inbox_list(core: Core, args: argparse.Namespace) -> int:
         _print_json([conversation_json(c, accounts) for c in conversations])
         return 0
     for c in conversations:
-        print(f"{c.id:>6}  {c.status.value:<12} {c.platform.value:<9} {c.contact.handle:<22} {_one_line(c.preview, 60)}")
+        print(
+            f"{c.id:>6}  {c.status.value:<12} {c.platform.value:<9} {c.contact.handle:<22} {_one_line(c.preview, 60)}"
+        )
     return 0
 
 

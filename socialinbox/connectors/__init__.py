@@ -6,10 +6,12 @@ from collections.abc import Mapping
 
 from socialinbox.connectors.base import ConnectorFactory
 from socialinbox.connectors.demo import build_demo
+from socialinbox.connectors.telegram import build_telegram
 from socialinbox.domain import Platform
 
 REGISTRY: Mapping[Platform, ConnectorFactory] = {
     Platform.DEMO: build_demo,
+    Platform.TELEGRAM: build_telegram,
 }
 
 TOKENLESS: frozenset[Platform] = frozenset({Platform.DEMO})

@@ -36,12 +36,19 @@ class TransientError(ConnectorError):
     """Network trouble, a timeout or a 5xx: worth trying again later with backoff."""
 
 
+class Rejected(ConnectorError):
+    """The platform refused this request for good (too long, original deleted, chat gone): retrying won't help."""
+
+
 class UncertainDelivery(TransientError):
     """A send failed after the request may have reached the platform: it may or may not be posted."""
 
 
 class Connector(Protocol):
-    platform: Platform
+    @property
+    def platform(self) -> Platform:
+        """Which platform this connector speaks to (read-only, so frozen dataclasses fit)."""
+        ...
 
     def verify(self, client: httpx.Client, token: str) -> str:
         """Check the credentials and return the account's handle as the platform names it."""

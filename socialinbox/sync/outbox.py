@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import httpx
 
-from socialinbox.connectors.base import AuthError, RateLimited, TransientError, UncertainDelivery
+from socialinbox.connectors.base import AuthError, RateLimited, Rejected, TransientError, UncertainDelivery
 from socialinbox.domain import Clock, DeliveryReport
 from socialinbox.storage.outbox_queries import ClaimedReply
 from socialinbox.storage.repository import Repository
@@ -54,6 +54,8 @@ class OutboxSender:
             return self._fail(item.id, f"{error} It may have been posted: check the platform before retrying.")
         except AuthError as error:
             return self._fail(item.id, f"{error} The reply is kept; retry it after reconnecting.")
+        except Rejected as error:
+            return self._fail(item.id, f"{error} Edit the reply or answer on the platform itself.")
         except RateLimited as error:
             return self._retry(item.id, item.attempts, str(error), timedelta(seconds=error.retry_after))
         except TransientError as error:

@@ -123,7 +123,25 @@ def test_randomised_network_failures_never_duplicate_or_lose_a_reply(world: Sync
         if state.state is OutboxState.FAILED:
             assert "check the platform" in state.last_error
     sent_remote_ids = [m.remote_id for m in world.repo.messages(conversation) if m.remote_id.startswith("r-")]
-    assert len(sent_remote_ids) == len(set(sent_remote_ids)) == sum(
-        1 for item in final.values() if item.state is OutboxState.SENT
+    assert (
+        len(sent_remote_ids)
+        == len(set(sent_remote_ids))
+        == sum(1 for item in final.values() if item.state is OutboxState.SENT)
     )
     assert timedelta(0) <= world.clock.now() - items[0].created_at
+
+
+def test_rejected_reply_fails_with_the_platform_reason_and_no_retry(world: SyncWorld) -> None:
+    from socialinbox.connectors.base import Rejected
+
+    account, conversation = _conversation(world)
+
+    def refused(reply: OutgoingReply) -> SentReply:
+        raise Rejected("Telegram refused the reply: message is too long.")
+
+    world.fake(account).send_behaviour = refused
+    world.repo.queue_reply(conversation, "hi", world.clock.now())
+    (report,) = world.sender.send_due()
+    assert report.item.state is OutboxState.FAILED and "too long" in report.item.last_error
+    world.clock.advance(hours=2)
+    assert world.sender.send_due() == []
