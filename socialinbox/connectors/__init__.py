@@ -6,11 +6,13 @@ from collections.abc import Mapping
 
 from socialinbox.connectors.base import ConnectorFactory
 from socialinbox.connectors.demo import build_demo
+from socialinbox.connectors.mastodon import build_mastodon
 from socialinbox.connectors.telegram import build_telegram
 from socialinbox.domain import Platform
 
 REGISTRY: Mapping[Platform, ConnectorFactory] = {
     Platform.DEMO: build_demo,
+    Platform.MASTODON: build_mastodon,
     Platform.TELEGRAM: build_telegram,
 }
 

@@ -228,7 +228,7 @@ class _DemoState:
             now_ms = _to_ms(clock.now())
             until_ms = now_ms if after_ms is None else max(now_ms, after_ms)
             due = [event for event in self._pending if event.at_ms <= until_ms]
-            return now_ms, [event for event in due]
+            return now_ms, [event for event in due if after_ms is None or event.at_ms > after_ms]
 
 
 # --- the connector ----------------------------------------------------------------------------------
