@@ -77,6 +77,10 @@ def ids(messages: list[RemoteMessage] | tuple[RemoteMessage, ...]) -> list[str]:
     return [message.remote_id for message in messages]
 
 
+def ids_of(answers: dict[str, SentReply]) -> set[str]:
+    return {answer.remote_id for answer in answers.values()}
+
+
 def reply_to(message: RemoteMessage, key: str, text: str = "Thanks for writing, we're on it!") -> OutgoingReply:
     return OutgoingReply(
         outbox_id=1,
@@ -183,7 +187,7 @@ def test_first_poll_backfills_a_useful_inbox(clock: FakeClock, client: httpx.Cli
     assert timedelta(hours=2, minutes=30) < ages[0] <= timedelta(hours=3)
     assert ages[-1] < timedelta(minutes=15)
     overdue = [age for age in ages if age > timedelta(hours=1)]
-    assert 3 <= len(overdue) <= 10  # some past the one-hour target, some fresh
+    assert 3 <= len(overdue) < len(ages) / 2  # a few past the one-hour target, most of them fresh
     assert {message.visibility for message in messages} == {Visibility.PUBLIC, Visibility.PRIVATE}
 
 
@@ -281,17 +285,14 @@ def test_the_same_idempotency_key_sent_twice_gives_one_reply_and_one_follow_up(
     assert answered and set(answered.values()) == {1}
 
 
-def ids_of(answers: dict[str, SentReply]) -> set[str]:
-    return {answer.remote_id for answer in answers.values()}
-
-
 def test_a_complaint_is_answered_calmly_and_a_question_gratefully(clock: FakeClock, client: httpx.Client) -> None:
     connector = build_demo({}, clock)
     first = connector.poll(client, "", None)
     complaint = next(m for m in first.messages if kind_of(m) is Kind.COMPLAINT)
     question = next(m for m in first.messages if kind_of(m) is Kind.QUESTION)
     for i in range(8):
-        connector.send(client, "", reply_to(complaint, f"complaint-{i}", "So sorry, that batch should never have left"))
+        # Neutral wording on purpose: the follow-up must follow what the customer wrote, not guess from our reply.
+        connector.send(client, "", reply_to(complaint, f"complaint-{i}", "Thanks for telling us, we're on it."))
         connector.send(client, "", reply_to(question, f"question-{i}", "We open at 8!"))
     clock.advance(minutes=3)
     follow_ups = [m for m in connector.poll(client, "", first.cursor).messages if m.in_reply_to]
