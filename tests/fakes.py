@@ -39,7 +39,9 @@ def make_repository(folder: Path) -> Repository:
 
 
 def customer(n: int, followers: int | None = None) -> RemoteAuthor:
-    return RemoteAuthor(remote_id=f"user-{n}", handle=f"@customer{n}", display_name=f"Customer {n}", followers=followers)
+    return RemoteAuthor(
+        remote_id=f"user-{n}", handle=f"@customer{n}", display_name=f"Customer {n}", followers=followers
+    )
 
 
 def remote_message(

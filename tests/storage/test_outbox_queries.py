@@ -16,7 +16,9 @@ def repo(tmp_path: Path) -> Repository:
 @pytest.fixture
 def conversation_id(repo: Repository) -> int:
     account = repo.add_account(Platform.DEMO, "@shop", T0)
-    saved = repo.save_poll(account.id, PollResult((remote_message("m1", thread_key="dm:1", visibility=Visibility.PRIVATE),), "c"), T0)
+    saved = repo.save_poll(
+        account.id, PollResult((remote_message("m1", thread_key="dm:1", visibility=Visibility.PRIVATE),), "c"), T0
+    )
     return saved.conversations[0].id
 
 

@@ -90,7 +90,9 @@ def test_a_new_customer_message_reopens_a_done_conversation(repo: Repository, ac
     (conversation,) = repo.save_poll(account_id, poll(remote_message("m1")), T0).conversations
     repo.mark_done(conversation.id)
     later = T0 + timedelta(hours=2)
-    (reopened,) = repo.save_poll(account_id, poll(remote_message("m2", in_reply_to="m1", sent_at=later)), T0).conversations
+    (reopened,) = repo.save_poll(
+        account_id, poll(remote_message("m2", in_reply_to="m1", sent_at=later)), T0
+    ).conversations
     assert reopened.status is Status.NEEDS_REPLY
     assert reopened.waiting_since == later
 

@@ -25,7 +25,9 @@ class SyncWorld:
     sender: OutboxSender
     clock: FakeClock
 
-    def add_account(self, platform: Platform = Platform.MASTODON, token: str | None = "tok-secret", **kw: object) -> int:
+    def add_account(
+        self, platform: Platform = Platform.MASTODON, token: str | None = "tok-secret", **kw: object
+    ) -> int:
         account = self.repo.add_account(platform, "@shop", self.clock.now(), settings={"fake": len(self.fakes)}, **kw)  # type: ignore[arg-type]
         self.fakes[len(self.fakes)] = FakeConnector(platform=platform, clock=self.clock)
         if token:

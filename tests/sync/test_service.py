@@ -12,7 +12,10 @@ from tests.sync.conftest import SyncWorld
 def test_new_messages_are_reported_and_duplicates_are_not(world: SyncWorld) -> None:
     account = world.add_account()
     fake = world.fake(account)
-    fake.script += [PollResult((remote_message("m1"),), "c1"), PollResult((remote_message("m1"), remote_message("m2")), "c2")]
+    fake.script += [
+        PollResult((remote_message("m1"),), "c1"),
+        PollResult((remote_message("m1"), remote_message("m2")), "c2"),
+    ]
     first = world.service.poll_account(account)
     second = world.service.poll_account(account)
     assert [m.remote_id for m in first.new_messages] == ["m1"]

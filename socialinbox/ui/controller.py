@@ -1,0 +1,197 @@
+"""Applies what comes through the bridge: model updates, notifications, the status bar.
+
+It never queries the database after a poll (the report carries what changed); the only reads it makes are the
+small indexed ones of opening a conversation. Writes go to the background task runner.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from PySide6.QtCore import QObject, Slot
+
+from socialinbox.domain import (
+    PLATFORM_LABELS,
+    Account,
+    Conversation,
+    DeliveryReport,
+    Direction,
+    Message,
+    OutboxState,
+    SyncReport,
+)
+from socialinbox.storage.repository import InboxCounts, Repository
+from socialinbox.sync.tasks import BackgroundTasks, TaskResult
+from socialinbox.ui.main_window import MainWindow
+from socialinbox.ui.notifications import Notifier
+from socialinbox.ui.sync_bridge import SyncBridge
+
+log = logging.getLogger(__name__)
+
+MAX_SEPARATE_NOTIFICATIONS = 3
+
+
+class InboxController(QObject):
+    def __init__(
+        self,
+        bridge: SyncBridge,
+        window: MainWindow,
+        repository: Repository,
+        tasks: BackgroundTasks,
+        notifier: Notifier,
+        send_now: Callable[[], None],
+        now: Callable[[], datetime],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._window = window
+        self._repository = repository
+        self._tasks = tasks
+        self._notifier = notifier
+        self._send_now = send_now
+        self._now = now
+        self._counts_pending = False
+        self._accounts: dict[int, Account] = {}
+        bridge.report_ready.connect(self.on_report_ready)
+        window.reply_requested.connect(self.on_reply_requested)
+        window.done_requested.connect(self.on_done_requested)
+        window.reopen_requested.connect(self.on_reopen_requested)
+        window.retry_requested.connect(self.on_retry_requested)
+        window.conversation_opened.connect(self.on_conversation_opened)
+
+    def set_notifier(self, notifier: Notifier) -> None:
+        self._notifier = notifier
+
+    def start(self, accounts: Sequence[Account]) -> None:
+        self._accounts = {account.id: account for account in accounts}
+        self._window.set_accounts(list(accounts))
+        self.refresh_counts()
+
+    # --- results from the worker threads --------------------------------------------------
+
+    @Slot(object)
+    def on_report_ready(self, result: object) -> None:
+        if isinstance(result, SyncReport):
+            self._apply_sync(result)
+        elif isinstance(result, DeliveryReport):
+            self._apply_delivery(result)
+        elif isinstance(result, TaskResult):
+            self._apply_task(result)
+        elif isinstance(result, Conversation):  # e.g. a snooze that ended
+            self._apply_conversations([result])
+
+    def _apply_sync(self, report: SyncReport) -> None:
+        self._accounts[report.account.id] = report.account
+        self._window.update_account(report.account)
+        self._window.show_poll_status(report)
+        self._apply_conversations(report.conversations)
+        self._notify_new(report.new_messages, report.conversations)
+
+    def _apply_delivery(self, report: DeliveryReport) -> None:
+        if report.conversation is not None:
+            self._apply_conversations([report.conversation])
+        else:
+            self._reload_open(report.item.conversation_id)
+        if report.item.state is OutboxState.FAILED:
+            self._window.show_message(f"A reply was not sent: {report.item.last_error}", error=True)
+        elif report.item.state is OutboxState.SENT:
+            self._window.show_message("Reply sent.")
+
+    def _apply_task(self, result: TaskResult) -> None:
+        if not result.ok:
+            self._window.show_message(result.error, error=True)
+        if result.name == "counts" and result.ok:
+            self._counts_pending = False
+            self._apply_counts(result.value)
+            return
+        if result.name == "counts":
+            self._counts_pending = False
+        if isinstance(result.value, Conversation):
+            self._apply_conversations([result.value])
+        if result.name in ("queue-reply", "retry") and result.ok:
+            self._send_now()  # the reply is stored: try it now rather than at the next outbox tick
+            self._reload_open(result.value.conversation_id)
+
+    def _apply_conversations(self, conversations: Sequence[Conversation]) -> None:
+        if not conversations:
+            return
+        self._window.inbox_model.upsert(conversations)
+        open_conversation = self._window.pane.conversation
+        if open_conversation is not None and any(c.id == open_conversation.id for c in conversations):
+            self._reload_open(open_conversation.id)
+        self.refresh_counts()
+
+    def _apply_counts(self, counts: InboxCounts) -> None:
+        self._window.set_counts(counts)
+
+    def refresh_counts(self) -> None:
+        """Counts are a grouped query: run it off the GUI thread, at most one at a time."""
+        if not self._counts_pending:
+            self._counts_pending = True
+            self._tasks.run("counts", self._repository.counts)
+
+    # --- notifications ---------------------------------------------------------------------
+
+    def _notify_new(self, messages: Sequence[Message], conversations: Sequence[Conversation]) -> None:
+        inbound = [m for m in messages if m.direction is Direction.INBOUND]
+        if not inbound or self._window.is_in_front():
+            return
+        by_id = {c.id: c for c in conversations}
+        if len(inbound) > MAX_SEPARATE_NOTIFICATIONS:
+            self._notifier.notify(f"{len(inbound)} new customer messages", "Open Social Inbox to answer them.")
+            return
+        for message in inbound:
+            conversation = by_id.get(message.conversation_id)
+            channel = PLATFORM_LABELS[conversation.platform] if conversation else "a channel"
+            where = "private message" if message.visibility.value == "private" else "mention"
+            title = f"New {where} from {message.author_name or message.author_handle} on {channel}"
+            self._notifier.notify(title, message.text[:200], message.conversation_id)
+
+    # --- the owner's actions ---------------------------------------------------------------
+
+    @Slot(int)
+    def on_conversation_opened(self, conversation_id: int) -> None:
+        conversation = self._reload_open(conversation_id, force=True)
+        if conversation is not None and conversation.unread:
+            self._tasks.run("mark-read", lambda: self._repository.mark_read(conversation_id))
+
+    def open_conversation(self, conversation_id: int) -> None:
+        """From a notification click: bring the window forward and show that conversation."""
+        self._window.bring_to_front()
+        self._window.select_conversation(conversation_id)
+        self.on_conversation_opened(conversation_id)
+
+    def _reload_open(self, conversation_id: int, *, force: bool = False) -> Conversation | None:
+        """Show ``conversation_id`` again if it is the open one (or ``force``), with fresh messages."""
+        pane = self._window.pane
+        if not force and (pane.conversation is None or pane.conversation.id != conversation_id):
+            return None
+        try:
+            conversation = self._repository.conversation(conversation_id)
+        except LookupError:
+            pane.show_conversation(None, [], [])
+            return None
+        messages = self._repository.messages(conversation_id)
+        pending = [i for i in self._repository.outbox(conversation_id) if i.state is not OutboxState.SENT]
+        pane.show_conversation(conversation, messages, pending)
+        return conversation
+
+    @Slot(int, str)
+    def on_reply_requested(self, conversation_id: int, text: str) -> None:
+        now = self._now()
+        self._tasks.run("queue-reply", lambda: self._repository.queue_reply(conversation_id, text, now))
+
+    @Slot(int)
+    def on_done_requested(self, conversation_id: int) -> None:
+        self._tasks.run("done", lambda: self._repository.mark_done(conversation_id))
+
+    @Slot(int)
+    def on_reopen_requested(self, conversation_id: int) -> None:
+        now = self._now()
+        self._tasks.run("reopen", lambda: self._repository.reopen(conversation_id, now))
+
+    @Slot(int)
+    def on_retry_requested(self, outbox_id: int) -> None:
+        self._tasks.run("retry", lambda: self._repository.retry_reply(outbox_id))

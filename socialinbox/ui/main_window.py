@@ -1,0 +1,228 @@
+"""The main window: layout, actions and menus only. What the actions do is the controller's business."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QListView, QMainWindow, QMessageBox, QSplitter, QWidget
+
+from socialinbox import __version__
+from socialinbox.domain import Account, Conversation, SyncReport
+from socialinbox.storage.repository import InboxCounts, InboxView, Repository
+from socialinbox.ui.inbox_sources import inbox_source
+from socialinbox.ui.models.inbox_model import InboxModel
+from socialinbox.ui.models.navigation_model import NavEntry, NavigationModel
+from socialinbox.ui.timefmt import local_time
+from socialinbox.ui.views.conversation_pane import ConversationPane
+from socialinbox.ui.views.inbox_delegate import InboxDelegate
+
+
+class MainWindow(QMainWindow):
+    """Signals:
+    conversation_opened(int), reply_requested(int, str), done_requested(int), reopen_requested(int),
+    retry_requested(int): the owner's actions, for the controller.
+    """
+
+    conversation_opened = Signal("qlonglong")
+    reply_requested = Signal("qlonglong", str)
+    done_requested = Signal("qlonglong")
+    reopen_requested = Signal("qlonglong")
+    retry_requested = Signal("qlonglong")
+
+    def __init__(self, repository: Repository, now: Callable[[], datetime], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.now = now
+        self._repository = repository
+        self._close_to_tray: Callable[[], bool] = lambda: False
+        self.setWindowTitle("Social Inbox")
+        self.resize(1200, 760)
+        self.navigation_model = NavigationModel(self)
+        self.navigation = QListView(self)
+        self.navigation.setModel(self.navigation_model)
+        self.navigation.setAccessibleName("Inbox views and accounts")
+        self.navigation.setMaximumWidth(260)
+        self.navigation.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.navigation.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.navigation.setSpacing(2)
+        source = inbox_source(repository, InboxView.NEEDS_REPLY)
+        self.inbox_model = InboxModel(
+            source.fetch_page, source.page_after, source.sort_key, source.accepts, parent=self
+        )
+        self.inbox = QListView(self)
+        self.inbox.setModel(self.inbox_model)
+        self.inbox.setItemDelegate(InboxDelegate(now, parent=self.inbox))
+        self.inbox.setUniformItemSizes(True)  # with Batched layout: first paint stays instant at any size
+        self.inbox.setLayoutMode(QListView.LayoutMode.Batched)
+        self.inbox.setBatchSize(200)
+        self.inbox.setAccessibleName("Conversations")
+        self.inbox.setMinimumWidth(340)
+        self.pane = ConversationPane(now, self)
+        splitter = QSplitter(self)
+        for widget in (self.navigation, self.inbox, self.pane):
+            splitter.addWidget(widget)
+        splitter.setStretchFactor(2, 1)
+        splitter.setSizes([220, 420, 560])
+        self.setCentralWidget(splitter)
+        self._poll_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self._poll_label)
+        self._build_actions()
+        self._wire()
+        self.inbox_model.reload()
+        self.navigation.setCurrentIndex(
+            self.navigation_model.index(self.navigation_model.row_for_view(InboxView.NEEDS_REPLY))
+        )
+
+    # --- building ----------------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        self.quit_action = self._action("&Quit", "Ctrl+Q", "Quit Social Inbox (polling stops)")
+        file_menu.addAction(self.quit_action)
+        conversation_menu = menus.addMenu("&Conversation")
+        self.next_action = self._action("&Next conversation", "J", "Move down the inbox (J)", self.on_next)
+        self.previous_action = self._action("&Previous conversation", "K", "Move up the inbox (K)", self.on_previous)
+        self.reply_action = self._action("&Reply", "R", "Write a reply (R)", self.on_reply)
+        self.done_action = self._action("Mark &done", "E", "Mark the conversation done (E)", self.on_done)
+        for action in (self.next_action, self.previous_action, self.reply_action, self.done_action):
+            conversation_menu.addAction(action)
+        help_menu = menus.addMenu("&Help")
+        help_menu.addAction(self._action("&About Social Inbox", "", "Version and folders", self.on_about))
+
+    def _action(self, text: str, keys: str, tip: str, slot: Callable[[], None] | None = None) -> QAction:
+        action = QAction(text, self)
+        if keys:
+            action.setShortcut(QKeySequence(keys))
+            # Single-letter keys must not fire while the owner types a reply.
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        if slot is not None:
+            action.triggered.connect(slot)
+        for widget in (self.inbox, self.navigation):
+            widget.addAction(action)
+        return action
+
+    def _wire(self) -> None:
+        self.navigation.selectionModel().currentChanged.connect(self.on_navigation_changed)
+        self.inbox.selectionModel().currentChanged.connect(self.on_inbox_current_changed)
+        self.pane.composer.send_requested.connect(self.on_send_requested)
+        self.pane.done_requested.connect(self.done_requested)
+        self.pane.reopen_requested.connect(self.reopen_requested)
+        self.pane.retry_requested.connect(self.retry_requested)
+
+    # --- what the controller calls ------------------------------------------------------------
+
+    def set_accounts(self, accounts: list[Account]) -> None:
+        self.navigation_model.set_accounts(accounts)
+        self._poll_label.setText(self._poll_summary(accounts))
+
+    def update_account(self, account: Account) -> None:
+        self.navigation_model.update_account(account)
+
+    def set_counts(self, counts: InboxCounts) -> None:
+        self.navigation_model.set_counts(counts)
+        needs = counts.by_view[InboxView.NEEDS_REPLY]
+        self.setWindowTitle(f"Social Inbox ({needs} need a reply)" if needs else "Social Inbox")
+        self.counts_changed(needs)
+
+    def counts_changed(self, needs_reply: int) -> None:
+        """Replaced by the app to update the tray."""
+
+    def show_poll_status(self, report: SyncReport) -> None:
+        account = report.account
+        when = local_time(account.last_poll_at, self.now()) if account.last_poll_at else "never"
+        if report.ok:
+            self._poll_label.setText(f"{account.label}: checked {when}, {len(report.new_messages)} new")
+        else:
+            self._poll_label.setText(f"{account.label}: {report.error}")
+
+    def show_message(self, text: str, *, error: bool = False) -> None:
+        self.statusBar().showMessage(text, 15000 if error else 5000)
+
+    def is_in_front(self) -> bool:
+        return self.isVisible() and not self.isMinimized() and self.isActiveWindow()
+
+    def bring_to_front(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def select_conversation(self, conversation_id: int) -> None:
+        row = self.inbox_model.row_of(conversation_id)
+        if row is not None:
+            self.inbox.setCurrentIndex(self.inbox_model.index(row))
+
+    def set_close_to_tray(self, enabled: Callable[[], bool]) -> None:
+        self._close_to_tray = enabled
+
+    # --- slots --------------------------------------------------------------------------------
+
+    def on_navigation_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        entry = current.data(NavigationModel.EntryRole)
+        if not isinstance(entry, NavEntry):
+            return
+        view = entry.view or InboxView.ALL
+        source = inbox_source(self._repository, view, entry.account_id)
+        self.inbox_model.set_source(source.fetch_page, source.page_after, source.sort_key, source.accepts)
+
+    def on_inbox_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        conversation = self.inbox_model.conversation_at(current.row()) if current.isValid() else None
+        if conversation is not None:
+            self.conversation_opened.emit(conversation.id)
+
+    def on_send_requested(self, text: str) -> None:
+        conversation = self.pane.conversation
+        if conversation is not None:
+            self.reply_requested.emit(conversation.id, text)
+
+    def on_next(self) -> None:
+        self._move(+1)
+
+    def on_previous(self) -> None:
+        self._move(-1)
+
+    def _move(self, step: int) -> None:
+        rows = self.inbox_model.rowCount()
+        if rows == 0:
+            return
+        current = self.inbox.currentIndex().row()
+        target = 0 if current < 0 else max(0, min(rows - 1, current + step))
+        if step > 0 and current == rows - 1 and self.inbox_model.canFetchMore(QModelIndex()):
+            self.inbox_model.fetchMore(QModelIndex())
+            target = min(self.inbox_model.rowCount() - 1, current + step)
+        index = self.inbox_model.index(target)
+        self.inbox.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.inbox.scrollTo(index)
+
+    def on_reply(self) -> None:
+        if self.pane.conversation is not None:
+            self.pane.composer.editor.setFocus()
+
+    def on_done(self) -> None:
+        conversation: Conversation | None = self.pane.conversation
+        if conversation is not None:
+            self.done_requested.emit(conversation.id)
+
+    def on_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Social Inbox",
+            f"Social Inbox {__version__}\nEvery customer answered within the hour.",
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._close_to_tray():
+            event.ignore()
+            self.hide()
+            return
+        super().closeEvent(event)
+
+    @staticmethod
+    def _poll_summary(accounts: list[Account]) -> str:
+        if not accounts:
+            return "No accounts connected"
+        return f"{len(accounts)} account{'s' if len(accounts) != 1 else ''} connected"

@@ -1,0 +1,304 @@
+"""The inbox list: a lazily paged, always sorted list of Conversation values for one entry of the left column.
+
+GUI thread only; no database or network code. Pages come from an injected ``fetch_page`` (a small indexed keyset read)
+and changes from sync reports arrive through ``upsert`` without any query.
+
+One invariant keeps paging and live updates from fighting: the model holds exactly the accepted conversations whose
+sort position is at or before the *boundary*, the position of the last conversation of the last page fetched (no
+boundary once a short page said there is nothing more). ``upsert`` keeps a conversation only inside the boundary;
+anything beyond it is left for ``fetchMore``, which moves the boundary and merges its page by id, so an id never
+appears twice and the rows always equal the start of the full sorted list.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QObject, QPersistentModelIndex, Qt
+
+from socialinbox.domain import PLATFORM_LABELS, Conversation, Visibility
+from socialinbox.storage.repository import PageAfter
+from socialinbox.ui.models import plain_tooltip
+from socialinbox.ui.timefmt import local_time, spoken_age
+from socialinbox.ui.views.platform_style import STATUS_LABELS
+
+ConversationRole = Qt.ItemDataRole.UserRole + 1  # the whole Conversation
+
+FetchPage = Callable[[PageAfter | None, int], list[Conversation]]
+PageAfterOf = Callable[[Conversation], PageAfter]
+SortKey = Callable[[Conversation], tuple[Any, ...]]
+Accepts = Callable[[Conversation], bool]
+# The model's own key: the caller's sort key, then the id, so keys are unique and bisect finds exactly one row.
+_Key = tuple[tuple[Any, ...], int]
+
+_TOOLTIP_PREVIEW_CHARS = 500
+_SPOKEN_PREVIEW_CHARS = 200
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+def preview_line(conversation: Conversation) -> str:
+    """The first non-empty line of the preview: what fits in one row."""
+    for line in conversation.preview.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class InboxModel(QAbstractListModel):
+    """Conversations in ``sort_key`` order (ascending), fetched a page at a time.
+
+    Args:
+        fetch_page: ``(after, limit)`` -> the next ``limit`` conversations after keyset position ``after``
+            (``None``: from the start), in ``sort_key`` order.
+        page_after: the keyset position just after a conversation.
+        sort_key: the list order, smaller first; include the id so that ties order as ``fetch_page`` does.
+        accepts: whether a conversation belongs in this list (status, account).
+        now: the clock for ages in tooltips and spoken text. tz: the zone for local times (None: the machine's).
+    """
+
+    ConversationRole = ConversationRole  # also a module constant
+
+    def __init__(
+        self,
+        fetch_page: FetchPage,
+        page_after: PageAfterOf,
+        sort_key: SortKey,
+        accepts: Accepts,
+        page_size: int = 100,
+        parent: QObject | None = None,
+        *,
+        now: Callable[[], datetime] = _utc_now,
+        tz: tzinfo | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._fetch_page = fetch_page
+        self._page_after = page_after
+        self._sort_key = sort_key
+        self._accepts = accepts
+        self._page_size = max(1, page_size)
+        self._now = now
+        self._tz = tz
+        self._rows: list[Conversation] = []
+        self._keys: list[_Key] = []  # parallel to _rows, ascending
+        self._key_by_id: dict[int, _Key] = {}
+        self._after: PageAfter | None = None  # keyset position of the next page
+        self._boundary: _Key | None = None
+        self._has_more = False  # nothing is fetched before reload()
+
+    # --- loading ---------------------------------------------------------------------------
+
+    def set_source(self, fetch_page: FetchPage, page_after: PageAfterOf, sort_key: SortKey, accepts: Accepts) -> None:
+        """Show another list (the owner picked another entry of the left column) from its first page."""
+        self._fetch_page, self._page_after, self._sort_key, self._accepts = fetch_page, page_after, sort_key, accepts
+        self.reload()
+
+    def reload(self) -> None:
+        """Forget every row and load the first page again."""
+        self.beginResetModel()
+        try:
+            self._rows, self._keys, self._key_by_id = [], [], {}
+            self._after, self._boundary, self._has_more = None, None, False
+            page = self._fetch_page(None, self._page_size)
+            self._note_page(page)
+            latest = {c.id: c for c in page if self._accepts(c)}
+            for key, conversation in sorted(((self._key(c), c) for c in latest.values()), key=_first):
+                self._rows.append(conversation)
+                self._keys.append(key)
+                self._key_by_id[conversation.id] = key
+        finally:
+            self.endResetModel()
+
+    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:
+        """Override QAbstractItemModel::canFetchMore: a list has no children, only more pages."""
+        return not parent.isValid() and self._has_more
+
+    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:
+        """Override QAbstractItemModel::fetchMore: fetch the page after the boundary and merge it by id."""
+        if parent.isValid() or not self._has_more:
+            return
+        page = self._fetch_page(self._after, self._page_size)
+        self._note_page(page)
+        self.upsert(page)  # inside the new boundary, so every accepted conversation of the page is kept
+
+    def _note_page(self, page: Sequence[Conversation]) -> None:
+        self._has_more = len(page) >= self._page_size
+        if page:
+            self._after = self._page_after(page[-1])
+            self._boundary = self._key(page[-1])
+
+    # --- live changes ----------------------------------------------------------------------
+
+    def upsert(self, conversations: Sequence[Conversation]) -> None:
+        """Apply new and changed conversations (from a sync report or an owner action) without a query.
+
+        A row is updated in place or moved to its new position; a new conversation is inserted where it sorts; one
+        that no longer belongs (``accepts`` is false) or now sorts beyond the loaded pages is removed or skipped.
+        """
+        latest = {c.id: c for c in conversations}  # the last version of an id in the batch wins
+        gone: list[int] = []
+        new: list[tuple[_Key, Conversation]] = []
+        for conversation in latest.values():
+            key = self._key(conversation)
+            wanted = self._accepts(conversation) and self._inside_boundary(key)
+            if conversation.id in self._key_by_id:
+                if wanted:
+                    self._replace(conversation, key)
+                else:
+                    gone.append(conversation.id)
+            elif wanted:
+                new.append((key, conversation))
+        self.remove_ids(gone)
+        self._insert_sorted(new)
+
+    def remove_ids(self, ids: Iterable[int]) -> None:
+        """Remove the rows of these conversations (unknown ids are ignored), one signal per adjacent run."""
+        rows = sorted({row for row in map(self.row_of, ids) if row is not None})
+        runs: list[tuple[int, int]] = []
+        for row in rows:
+            if runs and runs[-1][1] == row - 1:
+                runs[-1] = (runs[-1][0], row)
+            else:
+                runs.append((row, row))
+        for first, last in reversed(runs):  # from the bottom up, so earlier row numbers stay valid
+            self.beginRemoveRows(QModelIndex(), first, last)
+            for conversation in self._rows[first : last + 1]:
+                del self._key_by_id[conversation.id]
+            del self._rows[first : last + 1]
+            del self._keys[first : last + 1]
+            self.endRemoveRows()
+
+    def _inside_boundary(self, key: _Key) -> bool:
+        if not self._has_more:
+            return True
+        return self._boundary is not None and key <= self._boundary
+
+    def _replace(self, conversation: Conversation, key: _Key) -> None:
+        old_key = self._key_by_id[conversation.id]
+        row = bisect.bisect_left(self._keys, old_key)
+        # Where it goes among the *other* rows: taking it out shifts everything after it up by one.
+        target = bisect.bisect_left(self._keys, key)
+        if target > row:
+            target -= 1
+        if target == row:  # still between the same neighbours
+            self._rows[row] = conversation
+            self._keys[row] = key
+        else:
+            # Qt counts the destination before the move: moving down means "before the row after the target".
+            destination = target + 1 if target > row else target
+            moved = self.beginMoveRows(QModelIndex(), row, row, QModelIndex(), destination)
+            assert moved, (row, destination)
+            del self._rows[row], self._keys[row]
+            self._rows.insert(target, conversation)
+            self._keys.insert(target, key)
+            self.endMoveRows()
+        self._key_by_id[conversation.id] = key
+        index = self.index(target)
+        self.dataChanged.emit(index, index)
+
+    def _insert_sorted(self, new: list[tuple[_Key, Conversation]]) -> None:
+        """Insert at sorted positions, one signal per group that lands in the same gap."""
+        new.sort(key=_first)
+        start = 0
+        while start < len(new):
+            position = bisect.bisect_left(self._keys, new[start][0])
+            end = start + 1
+            while end < len(new) and (position == len(self._keys) or new[end][0] < self._keys[position]):
+                end += 1
+            group = new[start:end]
+            self.beginInsertRows(QModelIndex(), position, position + len(group) - 1)
+            self._rows[position:position] = [conversation for _, conversation in group]
+            self._keys[position:position] = [key for key, _ in group]
+            self._key_by_id.update((conversation.id, key) for key, conversation in group)
+            self.endInsertRows()
+            start = end
+
+    # --- lookups ---------------------------------------------------------------------------
+
+    def conversation_at(self, row: int) -> Conversation | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, conversation_id: int) -> int | None:
+        key = self._key_by_id.get(conversation_id)
+        return None if key is None else bisect.bisect_left(self._keys, key)
+
+    def conversation_ids(self) -> list[int]:
+        """The ids of the loaded rows, in order."""
+        return [conversation.id for conversation in self._rows]
+
+    def _key(self, conversation: Conversation) -> _Key:
+        return (self._sort_key(conversation), conversation.id)
+
+    # --- Qt overrides ----------------------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:
+        """Override QAbstractItemModel::rowCount."""
+        return 0 if parent.isValid() else len(self._rows)
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        """Override QAbstractItemModel::flags: rows are selectable, never editable, never parents."""
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Override QAbstractItemModel::data."""
+        if not index.isValid() or index.column() != 0 or not 0 <= index.row() < len(self._rows):
+            return None
+        conversation = self._rows[index.row()]
+        if role == ConversationRole:
+            return conversation
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{conversation.contact.name} — {preview_line(conversation)}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return plain_tooltip(self._tooltip(conversation))
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return self._spoken(conversation)
+        return None
+
+    def roleNames(self) -> dict[int, QByteArray]:
+        """Override QAbstractItemModel::roleNames."""
+        names = dict(super().roleNames())
+        names[int(Qt.ItemDataRole.AccessibleTextRole)] = QByteArray(b"accessibleText")
+        names[ConversationRole] = QByteArray(b"conversation")
+        return names
+
+    # --- text ------------------------------------------------------------------------------
+
+    def _spoken(self, conversation: Conversation) -> str:
+        kind = "Private" if conversation.visibility is Visibility.PRIVATE else "Public"
+        age = spoken_age(conversation.last_message_at, self._now(), self._tz)
+        unread = f", {conversation.unread} unread" if conversation.unread else ""
+        status = STATUS_LABELS[conversation.status].lower()
+        preview = preview_line(conversation)[:_SPOKEN_PREVIEW_CHARS]
+        return (
+            f"{kind} message from {conversation.contact.name} on {PLATFORM_LABELS[conversation.platform]}, "
+            f"{age}, {status}{unread}: {preview}"
+        )
+
+    def _tooltip(self, conversation: Conversation) -> str:
+        now = self._now()
+        contact = conversation.contact
+        facts = [PLATFORM_LABELS[conversation.platform], conversation.visibility.value]
+        facts.append(STATUS_LABELS[conversation.status].lower())
+        if conversation.unread:
+            facts.append(f"{conversation.unread} unread")
+        lines = [f"{contact.name} ({contact.handle})", " · ".join(facts)]
+        lines.append(f"Last message: {local_time(conversation.last_message_at, now, self._tz)}")
+        if conversation.waiting_since is not None:
+            lines.append(f"Waiting since: {local_time(conversation.waiting_since, now, self._tz)}")
+        if conversation.snoozed_until is not None:
+            lines.append(f"Snoozed until: {local_time(conversation.snoozed_until, now, self._tz)}")
+        preview = conversation.preview[:_TOOLTIP_PREVIEW_CHARS]
+        return "\n".join(lines) + (f"\n\n{preview}" if preview else "")
+
+
+def _first(pair: tuple[_Key, Conversation]) -> _Key:
+    return pair[0]

@@ -1,0 +1,1 @@
+"""Views, delegates and panes."""

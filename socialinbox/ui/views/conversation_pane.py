@@ -1,0 +1,145 @@
+"""The right-hand pane: who the customer is, the whole thread, and the composer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from socialinbox.domain import PLATFORM_LABELS, Conversation, Message, OutboxItem, OutboxState, Status
+from socialinbox.links import openable
+from socialinbox.ui.thread_html import thread_html
+from socialinbox.ui.views.composer import Composer
+
+
+class ThreadView(QTextBrowser):
+    """Shows our escaped HTML; never loads a resource and never follows a link by itself."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.setReadOnly(True)
+        self.anchorClicked.connect(self.on_anchor_clicked)
+        self.setAccessibleName("Conversation thread")
+
+    def loadResource(self, kind: int, name: QUrl) -> object:
+        return None  # nothing remote or local is ever fetched for the thread
+
+    def on_anchor_clicked(self, url: QUrl) -> None:
+        target = url.toString()
+        if not openable(target):
+            QMessageBox.information(self, "Link not opened", f"Social Inbox only opens web links.\n\n{target}")
+            return
+        answer = QMessageBox.question(self, "Open link?", f"Open this address in your browser?\n\n{target}")
+        if answer == QMessageBox.StandardButton.Yes:
+            QDesktopServices.openUrl(QUrl(target))
+
+
+class ConversationPane(QWidget):
+    """Signals:
+    done_requested(int), reopen_requested(int), retry_requested(int): owner actions on a conversation or a reply.
+    """
+
+    done_requested = Signal("qlonglong")
+    reopen_requested = Signal("qlonglong")
+    retry_requested = Signal("qlonglong")
+
+    def __init__(self, now: Callable[[], datetime], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._now = now
+        self._conversation: Conversation | None = None
+        self._failed: list[OutboxItem] = []
+        self.title = QLabel(self)
+        self.title.setTextFormat(_PLAIN)
+        self.title.setStyleSheet("font-size: 15px; font-weight: 600")
+        self.subtitle = QLabel(self)
+        self.subtitle.setTextFormat(_PLAIN)
+        self.done_button = QPushButton("Mark done", self)
+        self.done_button.setToolTip("Mark this conversation done (E)")
+        self.done_button.clicked.connect(self.on_done_clicked)
+        self.retry_button = QPushButton("Retry sending", self)
+        self.retry_button.clicked.connect(self.on_retry_clicked)
+        self.retry_button.hide()
+        self.thread = ThreadView(self)
+        self.composer = Composer(self)
+        header = QHBoxLayout()
+        names = QVBoxLayout()
+        names.addWidget(self.title)
+        names.addWidget(self.subtitle)
+        header.addLayout(names, 1)
+        header.addWidget(self.retry_button)
+        header.addWidget(self.done_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.thread, 1)
+        layout.addWidget(self.composer)
+        self.show_conversation(None, [], [])
+
+    @property
+    def conversation(self) -> Conversation | None:
+        return self._conversation
+
+    def show_conversation(
+        self, conversation: Conversation | None, messages: Sequence[Message], outbox: Sequence[OutboxItem]
+    ) -> None:
+        same = conversation is not None and self._conversation is not None and conversation.id == self._conversation.id
+        self._conversation = conversation
+        self.composer.set_conversation(conversation)
+        self.done_button.setEnabled(conversation is not None)
+        if conversation is None:
+            self.title.setText("No conversation selected")
+            self.subtitle.setText("Pick a conversation on the left, or press J and K to move through the inbox.")
+            self.thread.setHtml("")
+            self.retry_button.hide()
+            return
+        self._show_header(conversation)
+        bar = self.thread.verticalScrollBar()
+        at_bottom = bar.value() >= bar.maximum() - 4
+        self.thread.setHtml(thread_html(messages, outbox, self._now()))
+        if not same or at_bottom:
+            bar.setValue(bar.maximum())
+        self._failed = [item for item in outbox if item.state is OutboxState.FAILED]
+        self.retry_button.setVisible(bool(self._failed))
+
+    def _show_header(self, conversation: Conversation) -> None:
+        contact = conversation.contact
+        self.title.setText(contact.name)
+        followers = f" · {contact.followers:,} followers" if contact.followers else ""
+        parts = [contact.handle, PLATFORM_LABELS[conversation.platform], conversation.visibility.value]
+        self.subtitle.setText(" · ".join(parts) + f"{followers} · {_STATUS[conversation.status]}")
+        done = conversation.status is Status.DONE
+        self.done_button.setText("Reopen" if done else "Mark done")
+        self.done_button.setToolTip("Put it back in Needs reply" if done else "Mark this conversation done (E)")
+
+    def on_done_clicked(self) -> None:
+        if self._conversation is None:
+            return
+        if self._conversation.status is Status.DONE:
+            self.reopen_requested.emit(self._conversation.id)
+        else:
+            self.done_requested.emit(self._conversation.id)
+
+    def on_retry_clicked(self) -> None:
+        for item in self._failed:
+            self.retry_requested.emit(item.id)
+
+
+_PLAIN = Qt.TextFormat.PlainText  # names come from platforms: never rich text
+_STATUS = {
+    Status.NEEDS_REPLY: "needs a reply",
+    Status.WAITING: "waiting on the customer",
+    Status.DONE: "done",
+    Status.SNOOZED: "snoozed",
+}

@@ -1,0 +1,121 @@
+"""The whole GUI on the demo channel, end to end: a poll on a worker thread lands in the window through the
+bridge; the owner answers with the keyboard; a new mention while the window is away raises a notification
+on the (stub) desktop notification service, and clicking it opens that conversation."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from socialinbox.domain import Platform, Status
+from socialinbox.paths import paths_in
+from socialinbox.secrets import MemorySecretStore
+from socialinbox.ui.app import InboxApp
+from socialinbox.wiring import build_core, ensure_demo_account
+from tests.notification_stub import NotificationService
+
+
+@pytest.fixture
+def inbox_app(tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> Iterator[InboxApp]:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")  # no notifier unless a test says
+    core = build_core(paths_in(tmp_path), secrets=MemorySecretStore())
+    ensure_demo_account(core)
+    app = InboxApp(core)
+    qtbot.addWidget(app.window)
+    yield app
+    app.shutdown()
+
+
+def _wait_for_rows(qtbot: QtBot, app: InboxApp) -> None:
+    qtbot.waitUntil(lambda: app.window.inbox_model.rowCount() > 0, timeout=10_000)
+
+
+def test_first_poll_reaches_the_window_on_the_gui_thread(inbox_app: InboxApp, qtbot: QtBot) -> None:
+    seen_on: list[bool] = []
+    inbox_app.bridge.report_ready.connect(
+        lambda _: seen_on.append(threading.current_thread() is threading.main_thread())
+    )
+    with qtbot.waitSignal(inbox_app.bridge.report_ready, timeout=10_000):
+        inbox_app.start()
+    _wait_for_rows(qtbot, inbox_app)
+    assert seen_on and all(seen_on)
+    statuses = {
+        inbox_app.window.inbox_model.conversation_at(r).status for r in range(inbox_app.window.inbox_model.rowCount())
+    }  # type: ignore[union-attr]
+    assert statuses == {Status.NEEDS_REPLY}
+
+
+def test_owner_answers_with_the_keyboard_and_the_conversation_moves(inbox_app: InboxApp, qtbot: QtBot) -> None:
+    inbox_app.start()
+    _wait_for_rows(qtbot, inbox_app)
+    window = inbox_app.window
+    window.inbox.setFocus()
+    qtbot.keyClick(window.inbox, Qt.Key.Key_J)  # select the top (longest-waiting) conversation
+    qtbot.waitUntil(lambda: window.pane.conversation is not None, timeout=5_000)
+    chosen = window.pane.conversation
+    assert chosen is not None
+    qtbot.keyClick(window.inbox, Qt.Key.Key_R)
+    assert window.pane.composer.editor.hasFocus()
+    qtbot.keyClicks(window.pane.composer.editor, "So sorry about this, we will sort it out today.")
+    qtbot.keyClick(window.pane.composer.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.inbox_model.row_of(chosen.id) is None, timeout=10_000)  # left "needs reply"
+    assert inbox_app.core.repository.conversation(chosen.id).status is Status.WAITING
+    assert inbox_app.core.repository.messages(chosen.id)[-1].text == "So sorry about this, we will sort it out today."
+
+
+def test_mark_done_with_e(inbox_app: InboxApp, qtbot: QtBot) -> None:
+    inbox_app.start()
+    _wait_for_rows(qtbot, inbox_app)
+    window = inbox_app.window
+    window.inbox.setFocus()
+    qtbot.keyClick(window.inbox, Qt.Key.Key_J)
+    qtbot.waitUntil(lambda: window.pane.conversation is not None, timeout=5_000)
+    chosen = window.pane.conversation
+    assert chosen is not None
+    qtbot.keyClick(window.inbox, Qt.Key.Key_E)
+    qtbot.waitUntil(lambda: inbox_app.core.repository.conversation(chosen.id).status is Status.DONE, timeout=5_000)
+    qtbot.waitUntil(lambda: window.inbox_model.row_of(chosen.id) is None, timeout=5_000)
+
+
+def test_new_mention_while_away_notifies_and_click_opens_it(
+    tmp_path: Path, qtbot: QtBot, notification_stub: NotificationService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", notification_stub.address)
+    core = build_core(paths_in(tmp_path), secrets=MemorySecretStore())
+    core.repository.add_account(Platform.DEMO, "crumbandco", core.clock.now(), settings={"seed": 7, "backfill": 1})
+    app = InboxApp(core)
+    qtbot.addWidget(app.window)
+    try:
+        assert app.notifier.name == "freedesktop"
+        app.scheduler.start(core.repository.accounts())  # polling with the window never shown: the owner is away
+        qtbot.waitUntil(lambda: len(notification_stub.calls) >= 1, timeout=10_000)
+        call = notification_stub.calls[0]
+        assert call.app_name == "Social Inbox" and call.summary.startswith("New ")
+        assert "default" in call.actions
+        notification_stub.click(call.id)
+        qtbot.waitUntil(lambda: app.window.pane.conversation is not None, timeout=5_000)
+        assert app.window.isVisible()
+    finally:
+        app.shutdown()
+
+
+def test_smoke_test_flag_builds_the_app_and_exits_zero(tmp_path: Path) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
+    result = subprocess.run(
+        [sys.executable, "-m", "socialinbox", "--data-dir", str(tmp_path / "untouched"), "--smoke-test"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "smoke-test ok" in result.stdout
+    assert not (tmp_path / "untouched" / "inbox.sqlite3").exists()

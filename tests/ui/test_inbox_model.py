@@ -1,0 +1,510 @@
+"""InboxModel: lazy keyset paging, live upserts that never duplicate a row, roles, and the model tester watching."""
+
+from __future__ import annotations
+
+import bisect
+import random
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QTextDocument
+from PySide6.QtWidgets import QListView
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from socialinbox.domain import Contact, Conversation, Platform, Status, Visibility
+from socialinbox.storage.repository import PageAfter
+from socialinbox.ui.models.inbox_model import ConversationRole, InboxModel, preview_line
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+OPEN = frozenset({Status.NEEDS_REPLY, Status.WAITING})
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def conversation(
+    conversation_id: int,
+    *,
+    minutes_ago: float = 0,
+    status: Status = Status.NEEDS_REPLY,
+    name: str = "",
+    preview: str = "Hello, is the shop open today?",
+    visibility: Visibility = Visibility.PUBLIC,
+    platform: Platform = Platform.MASTODON,
+    unread: int = 0,
+) -> Conversation:
+    contact = Contact(
+        id=conversation_id,
+        account_id=1,
+        remote_id=f"user-{conversation_id}",
+        handle=f"@customer{conversation_id}@shop.social",
+        display_name=name or f"Customer {conversation_id}",
+    )
+    sent = NOW - timedelta(minutes=minutes_ago)
+    return Conversation(
+        id=conversation_id,
+        account_id=1,
+        platform=platform,
+        contact=contact,
+        visibility=visibility,
+        status=status,
+        last_message_at=sent,
+        preview=preview,
+        waiting_since=sent if status is Status.NEEDS_REPLY else None,
+        unread=unread,
+    )
+
+
+def many_conversations(count: int, rng: random.Random) -> list[Conversation]:
+    """``count`` conversations with random ages (ties included) and a mix of statuses."""
+    statuses = [Status.NEEDS_REPLY] * 6 + [Status.WAITING] * 3 + [Status.DONE]
+    return [conversation(i, minutes_ago=rng.randrange(5000), status=rng.choice(statuses)) for i in range(1, count + 1)]
+
+
+def newest_first(c: Conversation) -> tuple[Any, ...]:
+    return position(c.last_message_at, c.id)
+
+
+def position(moment: datetime, conversation_id: int) -> tuple[int, int]:
+    """Newest first, ties by id descending: Repository.conversations' order, as an ascending key."""
+    return (-((moment - _EPOCH) // _MICROSECOND), -conversation_id)
+
+
+def page_after(c: Conversation) -> PageAfter:
+    return PageAfter(c.last_message_at, c.id)
+
+
+def is_open(c: Conversation) -> bool:
+    return c.status in OPEN
+
+
+class FakeStore:
+    """An in-memory table answering keyset pages like Repository.conversations(ALL) does."""
+
+    def __init__(self, conversations: Iterable[Conversation] = (), accepts: Callable[[Conversation], bool] = is_open):
+        self.by_id = {c.id: c for c in conversations}
+        self.accepts = accepts
+        self.fetches: list[tuple[PageAfter | None, int]] = []
+        self._ordered: list[Conversation] | None = None
+
+    def put(self, *conversations: Conversation) -> None:
+        self.by_id.update((c.id, c) for c in conversations)
+        self._ordered = None
+
+    def ordered(self) -> list[Conversation]:
+        if self._ordered is None:
+            self._ordered = sorted((c for c in self.by_id.values() if self.accepts(c)), key=newest_first)
+        return self._ordered
+
+    def ids(self) -> list[int]:
+        return [c.id for c in self.ordered()]
+
+    def fetch_page(self, after: PageAfter | None, limit: int) -> list[Conversation]:
+        self.fetches.append((after, limit))
+        rows = self.ordered()
+        first = (
+            0 if after is None else bisect.bisect_right(rows, position(after.sort_value, after.id), key=newest_first)
+        )
+        return rows[first : first + limit]
+
+
+def make_model(store: FakeStore, page_size: int = 100) -> InboxModel:
+    return InboxModel(store.fetch_page, page_after, newest_first, store.accepts, page_size, now=lambda: NOW, tz=UTC)
+
+
+def assert_prefix_of_store(model: InboxModel, store: FakeStore) -> None:
+    """The rows are always exactly the start of the full sorted list: no gaps, no duplicates, no strays."""
+    ids = model.conversation_ids()
+    assert len(ids) == len(set(ids)), "an id appears twice"
+    assert ids == store.ids()[: len(ids)]
+
+
+def fetch_all(model: InboxModel, limit: int = 10_000) -> None:
+    for _ in range(limit):
+        if not model.canFetchMore(QModelIndex()):
+            return
+        model.fetchMore(QModelIndex())
+    raise AssertionError("fetchMore never ran out of pages")
+
+
+class SignalLog:
+    def __init__(self, model: InboxModel) -> None:
+        self.events: list[tuple[Any, ...]] = []
+        model.rowsInserted.connect(lambda _p, first, last: self.events.append(("inserted", first, last)))
+        model.rowsRemoved.connect(lambda _p, first, last: self.events.append(("removed", first, last)))
+        model.rowsMoved.connect(lambda _p, start, _end, _d, row: self.events.append(("moved", start, row)))
+        model.dataChanged.connect(lambda top, bottom, _roles=(): self.events.append(("changed", top.row())))
+        model.modelReset.connect(lambda: self.events.append(("reset",)))
+
+    def kinds(self) -> list[str]:
+        return [event[0] for event in self.events]
+
+
+@pytest.fixture
+def small_store() -> FakeStore:
+    # Customer n wrote n minutes ago: id order is display order.
+    return FakeStore(conversation(i, minutes_ago=i) for i in range(1, 31))
+
+
+# --- the model tester --------------------------------------------------------------------------
+
+
+@pytest.mark.qt_log_level_fail("WARNING")  # Qt's C++ tester reports through qWarning
+@pytest.mark.parametrize("force_py", [True, False], ids=["python-tester", "qt-tester"])
+def test_model_tester_stays_happy_through_every_kind_of_change(
+    qtmodeltester: ModelTester, small_store: FakeStore, force_py: bool
+) -> None:
+    model = make_model(small_store, page_size=10)
+    model.reload()
+    qtmodeltester.check(model, force_py=force_py)
+
+    updates = [
+        conversation(3, minutes_ago=3, preview="Changed text"),  # in place
+        conversation(8, minutes_ago=0.5),  # moves to the top
+        conversation(2, minutes_ago=9.5),  # moves down
+        conversation(100, minutes_ago=4.5),  # new, inside the loaded rows
+        conversation(5, minutes_ago=5, status=Status.DONE),  # leaves the list
+    ]
+    small_store.put(*updates)
+    model.upsert(updates)
+    assert_prefix_of_store(model, small_store)
+    model.fetchMore(QModelIndex())
+    model.remove_ids([4, 6])
+    small_store.put(
+        conversation(4, minutes_ago=4, status=Status.DONE), conversation(6, minutes_ago=6, status=Status.DONE)
+    )
+    assert_prefix_of_store(model, small_store)
+    fetch_all(model)
+    assert model.conversation_ids() == small_store.ids()
+
+
+@pytest.mark.qt_log_level_fail("WARNING")
+@pytest.mark.parametrize("force_py", [True, False], ids=["python-tester", "qt-tester"])
+def test_model_tester_watches_reload_and_set_source(
+    qtmodeltester: ModelTester, small_store: FakeStore, force_py: bool
+) -> None:
+    # One page holds everything here: both testers call fetchMore from their modelReset handler before they note
+    # the reset as finished, and then fail on their own bookkeeping. Paged fetchMore is watched in the test above.
+    model = make_model(small_store, page_size=100)
+    model.reload()
+    qtmodeltester.check(model, force_py=force_py)
+
+    small_store.put(conversation(31, minutes_ago=0.5))
+    model.reload()
+    done = FakeStore([conversation(500, status=Status.DONE)], accepts=lambda c: c.status is Status.DONE)
+    model.set_source(done.fetch_page, page_after, newest_first, done.accepts)
+
+    assert model.conversation_ids() == [500]
+
+
+# --- lazy paging -------------------------------------------------------------------------------
+
+
+def test_reload_loads_only_the_first_page(qapp: Any) -> None:
+    store = FakeStore(many_conversations(1000, random.Random(7)))
+    model = make_model(store, page_size=100)
+    assert model.rowCount() == 0 and store.fetches == []  # nothing is read before reload()
+
+    model.reload()
+
+    assert model.rowCount() == 100
+    assert store.fetches == [(None, 100)]
+    assert model.canFetchMore(QModelIndex())
+    assert model.conversation_ids() == store.ids()[:100]
+
+
+def test_fetch_more_pages_through_the_store_by_keyset_until_a_short_page(qapp: Any) -> None:
+    store = FakeStore(many_conversations(1000, random.Random(8)))
+    model = make_model(store, page_size=100)
+    model.reload()
+    total = len(store.ids())
+
+    fetch_all(model)
+
+    assert model.conversation_ids() == store.ids()
+    assert len(store.fetches) == total // 100 + 1
+    last_of_each_page = [after for after, _ in store.fetches[1:]]
+    expected = [page_after(c) for c in store.ordered()[99::100]]
+    assert last_of_each_page == expected[: len(last_of_each_page)]
+    assert not model.canFetchMore(QModelIndex())
+
+
+def test_a_list_view_fetches_only_the_pages_it_scrolls_to(qtbot: QtBot) -> None:
+    store = FakeStore(many_conversations(1000, random.Random(9)))
+    model = make_model(store, page_size=100)
+    model.reload()
+    view = QListView()
+    qtbot.addWidget(view)
+    view.setUniformItemSizes(True)
+    view.setLayoutMode(QListView.LayoutMode.Batched)
+    view.setModel(model)
+    view.resize(300, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    assert len(store.fetches) == 1
+    assert model.rowCount() == 100
+
+    view.scrollToBottom()
+    qtbot.waitUntil(lambda: len(store.fetches) >= 2)
+
+    assert model.rowCount() == 100 * len(store.fetches)
+    assert_prefix_of_store(model, store)
+
+
+def test_a_page_with_no_accepted_rows_still_moves_the_keyset_on(qapp: Any) -> None:
+    """A source that returns rows ``accepts`` refuses must not make fetchMore ask for the same page forever."""
+    store = FakeStore(conversation(i, minutes_ago=i) for i in range(1, 51))
+    model = InboxModel(store.fetch_page, page_after, newest_first, lambda c: c.id > 40, page_size=10)
+
+    model.reload()
+    fetch_all(model, limit=10)
+
+    assert model.conversation_ids() == list(range(41, 51))
+
+
+# --- upsert ------------------------------------------------------------------------------------
+
+
+def test_upsert_updates_a_row_in_place_when_its_position_is_unchanged(qapp: Any, small_store: FakeStore) -> None:
+    model = make_model(small_store, page_size=10)
+    model.reload()
+    log = SignalLog(model)
+
+    model.upsert([conversation(3, minutes_ago=3.2, preview="Any news?", unread=2)])
+
+    assert log.events == [("changed", 2)]
+    changed = model.conversation_at(2)
+    assert changed is not None and changed.preview == "Any news?"
+
+
+def test_upsert_moves_a_row_whose_sort_key_changed(qapp: Any, small_store: FakeStore) -> None:
+    model = make_model(small_store, page_size=10)
+    model.reload()
+    log = SignalLog(model)
+
+    model.upsert([conversation(7, minutes_ago=0)])  # the customer wrote again: to the top
+    model.upsert([conversation(2, minutes_ago=8.5)])  # down, between customers 8 and 9
+
+    assert model.conversation_ids() == [7, 1, 3, 4, 5, 6, 8, 2, 9, 10]
+    assert log.kinds() == ["moved", "changed", "moved", "changed"]
+    assert log.events[0] == ("moved", 6, 0)
+    assert log.events[2] == ("moved", 2, 8)  # Qt's destination counts rows before the move
+
+
+def test_a_new_conversation_is_inserted_where_it_sorts(qapp: Any, small_store: FakeStore) -> None:
+    model = make_model(small_store, page_size=10)
+    model.reload()
+    log = SignalLog(model)
+    new = conversation(99, minutes_ago=4.5)
+    small_store.put(new)
+
+    model.upsert([new])
+
+    assert model.row_of(99) == 4
+    assert log.events == [("inserted", 4, 4)]
+    assert_prefix_of_store(model, small_store)
+
+
+def test_a_new_conversation_beyond_the_loaded_pages_is_left_for_fetch_more(qapp: Any, small_store: FakeStore) -> None:
+    model = make_model(small_store, page_size=10)
+    model.reload()
+    old = conversation(99, minutes_ago=25.5)
+    small_store.put(old)
+
+    model.upsert([old])
+    assert model.row_of(99) is None
+
+    fetch_all(model)
+    assert model.conversation_ids().count(99) == 1
+    assert model.conversation_ids() == small_store.ids()
+
+
+def test_once_everything_is_loaded_new_conversations_go_anywhere(qapp: Any, small_store: FakeStore) -> None:
+    model = make_model(small_store, page_size=100)
+    model.reload()
+    assert not model.canFetchMore(QModelIndex())
+    oldest = conversation(99, minutes_ago=500)
+    small_store.put(oldest)
+
+    model.upsert([oldest])
+
+    assert model.conversation_ids()[-1] == 99
+
+
+def test_a_conversation_that_no_longer_belongs_is_removed(qapp: Any, small_store: FakeStore) -> None:
+    model = make_model(small_store, page_size=10)
+    model.reload()
+    log = SignalLog(model)
+
+    model.upsert([conversation(4, minutes_ago=4, status=Status.DONE), conversation(200, status=Status.DONE)])
+
+    assert model.row_of(4) is None
+    assert 200 not in model.conversation_ids()
+    assert log.events == [("removed", 3, 3)]
+
+
+def test_a_row_that_moves_beyond_the_loaded_pages_leaves_and_returns_once_fetched(
+    qapp: Any, small_store: FakeStore
+) -> None:
+    model = make_model(small_store, page_size=10)
+    model.reload()
+    moved = conversation(10, minutes_ago=27.5)  # the last loaded row, now older than unloaded ones
+    small_store.put(moved)
+
+    model.upsert([moved])
+    assert model.row_of(10) is None
+    assert_prefix_of_store(model, small_store)
+
+    fetch_all(model)
+    assert model.conversation_ids() == small_store.ids()
+
+
+def test_fetch_more_merges_a_shown_conversation_by_id(qapp: Any, small_store: FakeStore) -> None:
+    """The store changed before its sync report arrived: the next page brings a row the model already shows."""
+    model = make_model(small_store, page_size=10)
+    model.reload()
+    small_store.put(conversation(2, minutes_ago=12.5))  # no upsert: the report is still on its way
+
+    model.fetchMore(QModelIndex())
+
+    ids = model.conversation_ids()
+    assert ids.count(2) == 1
+    assert len(ids) == 19  # the page of ten brought customer 2 again, in its new place
+    assert_prefix_of_store(model, small_store)
+
+
+def test_hundreds_of_adjacent_new_rows_arrive_in_one_insert_signal(qapp: Any, small_store: FakeStore) -> None:
+    model = make_model(small_store, page_size=100)
+    model.reload()
+    log = SignalLog(model)
+    newest = [conversation(1000 + i, minutes_ago=0.5 + i / 1000) for i in range(300)]
+    scattered = [conversation(2000 + i, minutes_ago=i + 0.5) for i in range(1, 6)]
+    small_store.put(*newest, *scattered)
+
+    model.upsert(list(reversed(newest)) + scattered)
+
+    assert log.events[0] == ("inserted", 0, 299)
+    assert len(log.events) == 1 + len(scattered)
+    assert model.conversation_ids() == small_store.ids()
+
+
+def test_the_last_version_of_an_id_in_one_batch_wins(qapp: Any, small_store: FakeStore) -> None:
+    model = make_model(small_store, page_size=100)
+    model.reload()
+
+    model.upsert(
+        [conversation(50, minutes_ago=1.5, preview="first"), conversation(50, minutes_ago=2.5, preview="second")]
+    )
+
+    assert model.conversation_ids().count(50) == 1
+    row = model.row_of(50)
+    assert row is not None
+    kept = model.conversation_at(row)
+    assert kept is not None and kept.preview == "second"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_upserts_between_fetches_always_match_the_full_sorted_list(qapp: Any, seed: int) -> None:
+    rng = random.Random(seed)
+    store = FakeStore(many_conversations(1000, rng))
+    model = make_model(store, page_size=rng.choice([7, 40, 100]))
+    model.reload()
+    ids = list(store.by_id)
+    statuses = list(Status)
+    for _ in range(120):
+        if rng.random() < 0.3:
+            model.fetchMore(QModelIndex())
+        else:
+            batch = []
+            for _ in range(rng.randint(1, 60)):
+                if rng.random() < 0.2:
+                    ids.append(max(ids) + 1)
+                    chosen = ids[-1]
+                else:
+                    chosen = rng.choice(ids)
+                batch.append(conversation(chosen, minutes_ago=rng.randrange(5000), status=rng.choice(statuses)))
+            store.put(*batch)
+            model.upsert(batch)
+        assert_prefix_of_store(model, store)
+    fetch_all(model)
+    assert model.conversation_ids() == store.ids()
+
+
+# --- removal, lookups, source ------------------------------------------------------------------
+
+
+def test_remove_ids_removes_adjacent_rows_together_and_ignores_unknown_ids(qapp: Any, small_store: FakeStore) -> None:
+    model = make_model(small_store, page_size=10)
+    model.reload()
+    log = SignalLog(model)
+
+    model.remove_ids([3, 4, 5, 8, 12345])
+
+    assert model.conversation_ids() == [1, 2, 6, 7, 9, 10]
+    assert log.events == [("removed", 7, 7), ("removed", 2, 4)]
+
+
+def test_lookups_by_row_and_by_id(qapp: Any, small_store: FakeStore) -> None:
+    model = make_model(small_store, page_size=10)
+    model.reload()
+
+    first = model.conversation_at(0)
+    assert first is not None and first.id == 1
+    assert model.conversation_at(10) is None and model.conversation_at(-1) is None
+    assert model.row_of(7) == 6 and model.row_of(11) is None
+
+
+def test_set_source_shows_another_list_from_its_first_page(qapp: Any, small_store: FakeStore) -> None:
+    model = make_model(small_store, page_size=10)
+    model.reload()
+    log = SignalLog(model)
+    other = FakeStore([conversation(500, status=Status.DONE)], accepts=lambda c: c.status is Status.DONE)
+
+    model.set_source(other.fetch_page, page_after, newest_first, other.accepts)
+
+    assert model.conversation_ids() == [500]
+    assert log.kinds() == ["reset"]
+    model.upsert([conversation(1, minutes_ago=1)])  # belongs to the old list only
+    assert model.conversation_ids() == [500]
+
+
+# --- roles -------------------------------------------------------------------------------------
+
+
+def test_roles_give_the_conversation_its_row_text_and_a_spoken_sentence(qapp: Any) -> None:
+    anna = conversation(1, minutes_ago=12, name="Anna", preview="\n  Do you ship to Norway?\nThanks!", unread=2)
+    model = make_model(FakeStore([anna]))
+    model.reload()
+    index = model.index(0)
+
+    assert index.data(ConversationRole) == anna
+    assert index.data(Qt.ItemDataRole.DisplayRole) == "Anna — Do you ship to Norway?"
+    assert index.data(Qt.ItemDataRole.AccessibleTextRole) == (
+        "Public message from Anna on Mastodon, 12 minutes ago, needs reply, 2 unread: Do you ship to Norway?"
+    )
+    assert model.roleNames()[ConversationRole].data() == b"conversation"
+    assert model.data(model.index(5)) is None
+    assert not model.flags(index) & Qt.ItemFlag.ItemIsEditable
+
+
+def test_tooltip_shows_customer_markup_as_plain_text(qapp: Any) -> None:
+    sneaky = "<b>bold</b> <img src='https://tracker.example/x.png'> & more"
+    model = make_model(FakeStore([conversation(1, name="<i>Eve</i>", preview=sneaky, visibility=Visibility.PRIVATE)]))
+    model.reload()
+
+    tooltip = model.index(0).data(Qt.ItemDataRole.ToolTipRole)
+    document = QTextDocument()
+    document.setHtml(tooltip)
+
+    assert sneaky in document.toPlainText()
+    assert "<i>Eve</i>" in document.toPlainText()
+    assert "<img" not in tooltip and "<b>" not in tooltip
+    assert "private" in document.toPlainText()
+
+
+def test_preview_line_skips_blank_lines() -> None:
+    assert preview_line(conversation(1, preview="\n \nsecond line\nthird")) == "second line"
+    assert preview_line(conversation(1, preview="")) == ""
