@@ -14,16 +14,24 @@ log = logging.getLogger(__name__)
 SETTINGS_VERSION = 1
 
 
+def preference(default: Any, label: str, section: str, help_text: str = "") -> Any:
+    """A setting the owner sees in Preferences; the dialog builds its editor from this metadata and the type."""
+    return dataclasses.field(default=default, metadata={"label": label, "section": section, "help": help_text})
+
+
 @dataclasses.dataclass(frozen=True)
 class Settings:
+    """Every user preference, with its default. Fields made with ``preference`` appear in the Preferences dialog;
+    the others are the app's own bookkeeping."""
+
     version: int = SETTINGS_VERSION
-    shop_name: str = ""
-    owner_name: str = ""
-    response_target_minutes: int = 60
-    at_risk_minutes: int = 15
-    notifications_enabled: bool = True
+    shop_name: str = preference("", "Shop name", "Shop", "Used in reply templates as {shop_name}.")
+    owner_name: str = preference("", "Your name", "Shop", "Used in reply templates as {owner_name}.")
+    response_target_minutes: int = preference(60, "Answer within (minutes)", "Response time")
+    at_risk_minutes: int = preference(15, "Warn when this many minutes are left", "Response time")
+    notifications_enabled: bool = preference(True, "Desktop notifications", "Notifications")
     demo_offered: bool = False  # the demo channel is connected once, on the very first start
-    database_url: str = ""  # empty: the SQLite file in the data folder
+    database_url: str = ""  # empty: the SQLite file in the data folder; a PostgreSQL URL for a shared team inbox
 
 
 def load_settings(path: Path) -> Settings:
