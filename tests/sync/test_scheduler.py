@@ -1,0 +1,115 @@
+"""The scheduler on its real APScheduler threads, without Qt: results leave through the callback."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+
+import pytest
+from apscheduler.jobstores.base import JobLookupError
+
+from socialinbox.connectors.base import AuthError
+from socialinbox.domain import DeliveryReport, Health, PollResult, SyncReport
+from socialinbox.sync.scheduler import SyncScheduler
+from socialinbox.sync.tasks import BackgroundTasks, TaskResult
+from tests.fakes import remote_message
+from tests.sync.conftest import SyncWorld
+
+
+@pytest.fixture
+def results() -> queue.Queue[object]:
+    return queue.Queue()
+
+
+@pytest.fixture
+def scheduler(world: SyncWorld, results: queue.Queue[object]) -> Iterator[SyncScheduler]:
+    sched = SyncScheduler(world.service, world.sender, results.put, outbox_interval_s=0.2)
+    yield sched
+    sched.shutdown()
+
+
+def _next(results: queue.Queue[object], kind: type, timeout: float = 5.0) -> object:
+    while True:
+        item = results.get(timeout=timeout)
+        if isinstance(item, kind):
+            return item
+
+
+def test_each_account_is_polled_on_a_worker_and_reported(
+    world: SyncWorld, scheduler: SyncScheduler, results: queue.Queue[object]
+) -> None:
+    first, second = world.add_account(), world.add_account()
+    world.fake(first).script.append(PollResult((remote_message("a1"),), "c1"))
+    world.fake(second).script.append(PollResult((remote_message("b1"),), "c1"))
+    scheduler.start(world.repo.accounts())
+    reports = [_next(results, SyncReport), _next(results, SyncReport)]
+    assert {r.account.id for r in reports} == {first, second}  # type: ignore[attr-defined]
+    assert all(len(r.new_messages) == 1 for r in reports)  # type: ignore[attr-defined]
+
+
+def test_an_account_needing_reconnect_is_paused_until_poll_now(
+    world: SyncWorld, scheduler: SyncScheduler, results: queue.Queue[object]
+) -> None:
+    account = world.add_account()
+    world.fake(account).script.append(AuthError("revoked"))
+    scheduler.start(world.repo.accounts())
+    report = _next(results, SyncReport)
+    assert report.account.health is Health.NEEDS_RECONNECT  # type: ignore[attr-defined]
+    polls_before = len(world.fake(account).polls)
+    world.clock.advance(hours=1)
+    with pytest.raises(queue.Empty):
+        _next(results, SyncReport, timeout=1.0)
+    assert len(world.fake(account).polls) == polls_before
+    scheduler.poll_now(account)  # the owner reconnected
+    assert _next(results, SyncReport).account.health is Health.CONNECTED  # type: ignore[attr-defined]
+
+
+def test_queued_replies_go_out_through_the_outbox_job(
+    world: SyncWorld, scheduler: SyncScheduler, results: queue.Queue[object]
+) -> None:
+    account = world.add_account()
+    world.fake(account).script.append(PollResult((remote_message("a1"),), "c1"))
+    scheduler.start(world.repo.accounts())
+    (conversation,) = _next(results, SyncReport).conversations  # type: ignore[attr-defined]
+    world.repo.queue_reply(conversation.id, "Thanks!", world.clock.now())
+    scheduler.send_now()
+    delivery = _next(results, DeliveryReport)
+    assert delivery.item.state.value == "sent"  # type: ignore[attr-defined]
+
+
+def test_removed_account_is_no_longer_polled(
+    world: SyncWorld, scheduler: SyncScheduler, results: queue.Queue[object]
+) -> None:
+    account = world.add_account()
+    scheduler.start(world.repo.accounts())
+    _next(results, SyncReport)
+    scheduler.remove_account(account)
+    scheduler.remove_account(account)  # twice is harmless
+    with pytest.raises(JobLookupError):  # the job is gone
+        scheduler.poll_now(account)
+
+
+def test_background_tasks_report_values_and_errors_in_order() -> None:
+    seen: queue.Queue[object] = queue.Queue()
+    tasks = BackgroundTasks(seen.put)
+    order: list[str] = []
+    lock = threading.Lock()
+
+    def work(name: str) -> str:
+        with lock:
+            order.append(name)
+        return name.upper()
+
+    def broken() -> None:
+        raise ValueError("That conversation is gone.")
+
+    tasks.run("a", lambda: work("a"))
+    tasks.run("b", broken, context=7)
+    tasks.run("c", lambda: work("c"))
+    tasks.shutdown()
+    got = [seen.get_nowait() for _ in range(3)]
+    assert [r.name for r in got] == ["a", "b", "c"]  # type: ignore[attr-defined]
+    assert got[0] == TaskResult("a", "A")
+    assert got[1] == TaskResult("b", error="That conversation is gone.", context=7)
+    assert order == ["a", "c"]
