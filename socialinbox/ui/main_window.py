@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         splitter.setSizes([220, 420, 560])
         self.setCentralWidget(splitter)
         self._poll_label = QLabel(self)
+        self._last_polls: dict[int, str] = {}  # account id -> "name: checked 10:05", in the status bar
         self.statusBar().addPermanentWidget(self._poll_label)
         self._build_actions()
         self._wire()
@@ -135,10 +136,10 @@ class MainWindow(QMainWindow):
     def show_poll_status(self, report: SyncReport) -> None:
         account = report.account
         when = local_time(account.last_poll_at, self.now()) if account.last_poll_at else "never"
-        if report.ok:
-            self._poll_label.setText(f"{account.label}: checked {when}, {len(report.new_messages)} new")
-        else:
-            self._poll_label.setText(f"{account.label}: {report.error}")
+        name = account.display_name or account.handle
+        self._last_polls[account.id] = f"{name}: checked {when}" if report.ok else f"{name}: {report.error}"
+        self._poll_label.setText("   ·   ".join(self._last_polls.values()))
+        self._poll_label.setToolTip("\n".join(self._last_polls.values()))
 
     def show_message(self, text: str, *, error: bool = False) -> None:
         self.statusBar().showMessage(text, 15000 if error else 5000)
