@@ -8,6 +8,7 @@ Each topic registers its own subcommands (``accounts``, ``sync``, conversations)
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,6 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NotFound as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `socialinbox inbox | head`: the reader left; that is not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stays open until exit, so flushing at exit is quiet
+        return 0
     finally:
         core.close()
 
