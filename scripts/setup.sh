@@ -16,10 +16,21 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 APT_PKGS=(libglib2.0-0 libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3 dbus-daemon
           libx11-xcb1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
           libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-xfixes0 libxcb-xkb1)
+# The e-mail tests run a real IMAP server (Dovecot) on loopback.
+[ "$EXTRAS" = test ] && APT_PKGS+=(dovecot-imapd)
+# The Bluesky integration test runs the real devnet (../shared/peers/bluesky-devnet.sh) where node and npm exist:
+# a throwaway PostgreSQL, and a C++ toolchain for npm to build better-sqlite3.
+if [ "$EXTRAS" = test ] && command -v npm >/dev/null; then APT_PKGS+=(postgresql build-essential); fi
+# PyInstaller (the frozen-build smoke test, packaging/build.py) needs objdump from binutils.
+if [ "$EXTRAS" = test ] || [ "$EXTRAS" = package ]; then APT_PKGS+=(binutils); fi
 PY="${PYTHON:-python3}"
 if ! command -v "$PY" >/dev/null || ! "$PY" -c 'import ensurepip, venv, sys; assert sys.version_info >= (3, 11)' 2>/dev/null; then
   APT_PKGS+=(python3 python3-venv)
   PY=python3
+fi
+# PyInstaller also needs the shared libpython, which Debian's own python3 keeps in a separate package.
+if { [ "$EXTRAS" = test ] || [ "$EXTRAS" = package ]; } && [[ "$(readlink -f "$(command -v "$PY" || echo /usr/bin/python3)")" == /usr/bin/* ]]; then
+  APT_PKGS+=(libpython3-dev)
 fi
 
 if command -v dpkg-query >/dev/null && command -v apt-get >/dev/null; then
@@ -41,6 +52,8 @@ VENV="${VENV:-.venv}"
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
 if [ "$EXTRAS" = test ]; then
   "$VENV/bin/python" -m pip install -q -e ".[test]"
+elif [ "$EXTRAS" = package ]; then
+  "$VENV/bin/python" -m pip install -q -e ".[package]"
 else
   "$VENV/bin/python" -m pip install -q -e .
 fi

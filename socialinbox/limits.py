@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import dataclasses
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import regex
 
@@ -91,8 +92,8 @@ def count_utf8_bytes(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
-def mastodon_length(text: str) -> int:
-    countable = _MENTION.sub(lambda m: "@" + m.group(1), _replace_urls(text, _PROTOCOL_URL))
+def mastodon_length(text: str, url_length: int = URL_LENGTH) -> int:
+    countable = _MENTION.sub(lambda m: "@" + m.group(1), _replace_urls(text, _PROTOCOL_URL, url_length))
     return count_graphemes(countable)
 
 
@@ -112,6 +113,39 @@ def measure(
     """Measure ``text`` as ``platform`` counts it; ``private`` picks the direct-message limit where it differs."""
     rule = _RULES[platform]
     return rule(text, private, mastodon_limit)
+
+
+def measure_reply(
+    text: str,
+    platform: Platform,
+    *,
+    private: bool = False,
+    recipient_handle: str = "",
+    account_settings: Mapping[str, Any] | None = None,
+) -> Measure:
+    """Measure a reply exactly as it will be posted on one account.
+
+    Mastodon: the instance's own limits when the account settings know them (``max_characters`` and
+    ``characters_per_url``, stored when the account is connected), and the ``@customer`` mention the connector puts
+    in front of a reply that does not name the customer yet (it counts: only its domain part is free).
+    """
+    if platform is not Platform.MASTODON:
+        return measure(text, platform, private=private)
+    settings = account_settings or {}
+    limit = _positive(settings.get("max_characters")) or MASTODON_DEFAULT_LIMIT
+    url_length = _positive(settings.get("characters_per_url")) or URL_LENGTH
+    handle = recipient_handle.strip().lstrip("@")
+    posted = text if not handle or _names(text, handle) else f"@{handle} {text}"
+    return Measure(mastodon_length(posted, url_length), limit, "characters")
+
+
+def _positive(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _names(text: str, handle: str) -> bool:
+    user = handle.partition("@")[0]
+    return regex.search(rf"(?<![\w@])@{regex.escape(user)}(?![\w-])", text, regex.IGNORECASE) is not None
 
 
 # --- per-channel rules -----------------------------------------------------------------------------
@@ -188,11 +222,11 @@ def _find_urls(text: str, patterns: tuple[regex.Pattern[str], ...]) -> list[tupl
     return sorted(spans)
 
 
-def _replace_urls(text: str, pattern: regex.Pattern[str]) -> str:
+def _replace_urls(text: str, pattern: regex.Pattern[str], url_length: int = URL_LENGTH) -> str:
     pieces, position = [], 0
     for start, end in _find_urls(text, (pattern,)):
         pieces.append(text[position:start])
-        pieces.append("x" * URL_LENGTH)
+        pieces.append("x" * url_length)
         position = end
     pieces.append(text[position:])
     return "".join(pieces)

@@ -29,12 +29,39 @@ class AppPaths:
     def log_file(self) -> Path:
         return self.log_dir / "socialinbox.log"
 
+    @property
+    def database_files(self) -> tuple[Path, Path, Path]:
+        """The database and the two files SQLite keeps beside it in WAL mode: all three hold messages."""
+        return self.database, sqlite_companion(self.database, "-wal"), sqlite_companion(self.database, "-shm")
+
     def create(self) -> None:
         """Create the folders readable by the owner only: they hold customers' messages."""
         for folder in (self.data_dir, self.config_dir, self.log_dir):
             folder.mkdir(parents=True, exist_ok=True)
-            if os.name == "posix":
-                folder.chmod(0o700)
+            if os.name == "posix" and folder.stat().st_mode & 0o777 != 0o700:
+                folder.chmod(0o700)  # only when needed: a read-only folder that is already private stays readable
+
+
+def sqlite_companion(database: Path, suffix: str) -> Path:
+    return database.with_name(database.name + suffix)
+
+
+def create_private_file(path: Path) -> None:
+    """Create ``path`` empty and owner-only (0600) if it does not exist, so it is never readable by others, not even
+    for the moment between its creation and a chmod; tighten an existing one."""
+    if os.name != "posix":
+        return  # Windows: the file inherits the user profile's ACLs
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    elif path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+
+
+def protect_files(*paths: Path) -> None:
+    """Make each existing file owner-only (0600)."""
+    for path in paths:
+        if os.name == "posix" and path.exists() and path.stat().st_mode & 0o077:
+            path.chmod(0o600)
 
 
 def default_paths() -> AppPaths:

@@ -10,10 +10,9 @@ from __future__ import annotations
 import dataclasses
 import enum
 import itertools
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
@@ -179,52 +178,66 @@ class ReminderKind(enum.StrEnum):
     AT_RISK = "at-risk"
     OVERDUE = "overdue"
     SNOOZE_OVER = "snooze-over"
+    FOLLOW_UP = "follow-up"  # the time promised in a holding reply has come
 
 
-_URGENCY = {ReminderKind.SNOOZE_OVER: 0, ReminderKind.AT_RISK: 1, ReminderKind.OVERDUE: 2}
+_URGENCY = {ReminderKind.SNOOZE_OVER: 0, ReminderKind.FOLLOW_UP: 1, ReminderKind.AT_RISK: 2, ReminderKind.OVERDUE: 3}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ClockItem:
-    """A conversation waiting for a reply, as the reminder tick sees it.
+    """A conversation as the reminder tick sees it: waiting for a reply, snoozed, or owed a promised follow-up.
 
     Keep ``snoozed_until`` (the end of the latest snooze) for the rest of the waiting period even after the
     snooze is over: transitions that happened while snoozed stay quiet only while it is known.
+    ``waiting_since`` is None when the customer is not waiting (a follow-up after a holding reply).
     """
 
     conversation_id: int
     platform: Platform
-    waiting_since: datetime
+    waiting_since: datetime | None
     snoozed_until: datetime | None = None
+    follow_up_at: datetime | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "waiting_since", require_utc(self.waiting_since))
-        if self.snoozed_until is not None:
-            object.__setattr__(self, "snoozed_until", require_utc(self.snoozed_until))
+        for name in ("waiting_since", "snoozed_until", "follow_up_at"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, require_utc(value))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ReminderKey:
-    """What makes a reminder fire once: per waiting period, and for snoozes per snooze end."""
+    """What makes a reminder fire once: per waiting period, for snoozes per snooze end, for follow-ups per time."""
 
     conversation_id: int
-    waiting_since: datetime
+    waiting_since: datetime | None
     kind: ReminderKind
     snoozed_until: datetime | None = None
+    follow_up_at: datetime | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Reminder:
     conversation_id: int
     kind: ReminderKind
-    due_at: datetime
+    due_at: datetime  # the reply's due time; for FOLLOW_UP the promised time
     platform: Platform
-    waiting_since: datetime
+    waiting_since: datetime | None
     snoozed_until: datetime | None = None  # set for SNOOZE_OVER only
+    follow_up_at: datetime | None = None  # set for FOLLOW_UP only
 
     @property
     def key(self) -> ReminderKey:
-        return ReminderKey(self.conversation_id, self.waiting_since, self.kind, self.snoozed_until)
+        return ReminderKey(self.conversation_id, self.waiting_since, self.kind, self.snoozed_until, self.follow_up_at)
+
+    def moment(self, policy: ResponsePolicy) -> datetime:
+        """When this reminder became due: what "it happened before the app started" is measured against."""
+        if self.kind is ReminderKind.AT_RISK:
+            return self.due_at - policy.at_risk_before
+        if self.kind is ReminderKind.SNOOZE_OVER and self.snoozed_until is not None:
+            return self.snoozed_until
+        return self.due_at
 
 
 def reminders_to_fire(
@@ -236,38 +249,100 @@ def reminders_to_fire(
     return sorted(found, key=lambda r: (r.due_at, r.conversation_id, _URGENCY[r.kind]))
 
 
+def _current_snooze(item: ClockItem) -> datetime | None:
+    """The snooze that belongs to this waiting period; one that ended before the period began is history.
+
+    A snooze may end exactly when the period begins: a conversation snoozed while nobody waited comes back
+    with its clock starting at the end of the snooze.
+    """
+    snooze = item.snoozed_until
+    if snooze is None or (item.waiting_since is not None and snooze < item.waiting_since):
+        return None
+    return snooze
+
+
 def _reminders_for(item: ClockItem, now: datetime, policy: ResponsePolicy) -> list[Reminder]:
-    due = due_at(item.waiting_since, policy, item.platform)
-    snooze = item.snoozed_until if item.snoozed_until and item.snoozed_until > item.waiting_since else None
+    snooze = _current_snooze(item)
     if snooze is not None and now < snooze:
         return []
+    found = []
+    if snooze is not None:
+        due = due_at(item.waiting_since, policy, item.platform) if item.waiting_since else snooze
+        found.append(
+            Reminder(item.conversation_id, ReminderKind.SNOOZE_OVER, due, item.platform, item.waiting_since, snooze)
+        )
+    if item.follow_up_at is not None and now >= item.follow_up_at:
+        found.append(
+            Reminder(
+                item.conversation_id,
+                ReminderKind.FOLLOW_UP,
+                item.follow_up_at,
+                item.platform,
+                None,
+                None,
+                item.follow_up_at,
+            )
+        )
+    if item.waiting_since is not None:
+        found += _clock_reminders(item, item.waiting_since, snooze, now, policy)
+    return found
 
-    def make(kind: ReminderKind, snoozed_until: datetime | None = None) -> Reminder:
-        return Reminder(item.conversation_id, kind, due, item.platform, item.waiting_since, snoozed_until)
 
-    found = [make(ReminderKind.SNOOZE_OVER, snooze)] if snooze is not None else []
+def _clock_reminders(
+    item: ClockItem, waiting_since: datetime, snooze: datetime | None, now: datetime, policy: ResponsePolicy
+) -> list[Reminder]:
+    due = due_at(waiting_since, policy, item.platform)
+
+    def make(kind: ReminderKind) -> Reminder:
+        return Reminder(item.conversation_id, kind, due, item.platform, waiting_since)
+
     # A transition that happened while snoozed stays quiet: the snooze-over reminder already brings it back.
     # Only the current state can fire, so a conversation first seen overdue never gets a stale at-risk one.
     state = clock_state(due, now, policy)
     if state is ClockState.OVERDUE and (snooze is None or due >= snooze):
-        found.append(make(ReminderKind.OVERDUE))
-    elif state is ClockState.AT_RISK and (snooze is None or due - policy.at_risk_before >= snooze):
-        found.append(make(ReminderKind.AT_RISK))
-    return found
+        return [make(ReminderKind.OVERDUE)]
+    if state is ClockState.AT_RISK and (snooze is None or due - policy.at_risk_before >= snooze):
+        return [make(ReminderKind.AT_RISK)]
+    return []
+
+
+def away_reply_due(
+    now: datetime, hours: BusinessHours | None, customer_wrote_at: datetime, away_replied_at: datetime | None
+) -> bool:
+    """Whether to send the away reply now: the shop is closed, the customer wrote during this closed period, and
+    no away reply went out in it yet. A closed period is named by the opening that ends it (``next_opening``),
+    so "once per conversation per closed period" needs no stored period, only the time of the last away reply.
+    """
+    if hours is None or is_open(now, hours):
+        return False
+    period = next_opening(now, hours)
+    if next_opening(customer_wrote_at, hours) != period:  # wrote while open, or in an earlier closed period
+        return False
+    return away_replied_at is None or next_opening(away_replied_at, hours) != period
 
 
 _TITLES = {  # kind: (one conversation, several)
     ReminderKind.OVERDUE: ("{label} is overdue", "{n} conversations are overdue"),
     ReminderKind.AT_RISK: ("{label} is about to miss the hour", "{n} conversations are about to miss the hour"),
     ReminderKind.SNOOZE_OVER: ("{label} is back from snooze", "{n} snoozed conversations are back"),
+    ReminderKind.FOLLOW_UP: ("Time to follow up with {label}", "{n} promised follow-ups are due"),
 }
 _LISTED = 3  # names in a grouped notification before "and N more"
 
 
-def group_reminders(
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReminderNote:
+    """One desktop notification: what it says and which conversations it stands for (one: a click opens it)."""
+
+    title: str
+    body: str
+    conversation_ids: tuple[int, ...]
+
+
+def reminder_notes(
     reminders: Iterable[Reminder], now: datetime | None = None, labels: Mapping[int, str] | None = None
-) -> list[tuple[str, str]]:
-    """(title, body) notifications: one per kind, most urgent first, and one line per conversation.
+) -> list[ReminderNote]:
+    """One notification per kind, most urgent first, and one line per conversation.
 
     ``labels`` names conversations by id ("Anna on Mastodon"); ``now`` adds the time left to the body.
     When a snooze ends on an at-risk or overdue conversation, only the more urgent reminder is shown.
@@ -281,14 +356,23 @@ def group_reminders(
     notes = []
     for kind in sorted(ReminderKind, key=lambda k: -_URGENCY[k]):
         group = sorted((r for r in chosen.values() if r.kind is kind), key=lambda r: (r.due_at, r.conversation_id))
+        ids = tuple(r.conversation_id for r in group)
         if len(group) == 1:
             only = group[0]
-            label = names.get(only.conversation_id) or f"A {PLATFORM_LABELS[only.platform]} conversation"
+            unnamed = "a {} customer" if kind is ReminderKind.FOLLOW_UP else "A {} conversation"
+            label = names.get(only.conversation_id) or unnamed.format(PLATFORM_LABELS[only.platform])
             phrase = describe_time_left(only.due_at, now) if now is not None else ""
-            notes.append((_TITLES[kind][0].format(label=label), phrase[:1].upper() + phrase[1:]))
+            notes.append(ReminderNote(_TITLES[kind][0].format(label=label), phrase[:1].upper() + phrase[1:], ids))
         elif group:
-            notes.append((_TITLES[kind][1].format(n=len(group)), _listing(group, now, names)))
+            notes.append(ReminderNote(_TITLES[kind][1].format(n=len(group)), _listing(group, now, names), ids))
     return notes
+
+
+def group_reminders(
+    reminders: Iterable[Reminder], now: datetime | None = None, labels: Mapping[int, str] | None = None
+) -> list[tuple[str, str]]:
+    """(title, body) of each notification ``reminder_notes`` would show."""
+    return [(note.title, note.body) for note in reminder_notes(reminders, now, labels)]
 
 
 def _listing(group: list[Reminder], now: datetime | None, names: Mapping[int, str]) -> str:
@@ -298,102 +382,3 @@ def _listing(group: list[Reminder], now: datetime | None, names: Mapping[int, st
         parts.append(f"{name} ({describe_time_left(reminder.due_at, now)})" if now is not None else name)
     more = len(group) - _LISTED
     return ", ".join(parts) + (f" and {more} more" if more > 0 else "")
-
-
-# --- promised times in a sent reply -------------------------------------------------------------
-
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_NAMED_DAY = "today|tomorrow|" + "|".join(_WEEKDAYS)
-_CLOCK = (
-    r"(?:(?P<h>1[0-2]|0?[1-9])(?::(?P<m>[0-5]\d))?\s*(?P<ampm>am|pm)\b"
-    r"|(?P<h24>[01]?\d|2[0-3]):(?P<m24>[0-5]\d)\b|(?P<noon>noon|midday)\b"
-    r"|(?P<eod>(?:the\s+)?(?:end\s+of\s+(?:the\s+)?(?:day|today)|close\s+of\s+business|eod|cob|closing(?:\s+time)?)\b))"
-)
-_BY = r"\b(?:by|before|no\s+later\s+than)\s+"
-_BY_CLOCK = re.compile(
-    rf"(?:\b(?P<d1>{_NAMED_DAY})\s+)?{_BY}(?:(?P<d2>{_NAMED_DAY})\s+(?:at\s+)?)?{_CLOCK}"
-    rf"(?:\s+(?:on\s+)?(?P<d3>{_NAMED_DAY})\b)?",
-    re.IGNORECASE,
-)
-_ON_DAY = re.compile(
-    rf"\b(?:(?:by|before|on|this|next|coming)\s+(?P<d>tomorrow|{'|'.join(_WEEKDAYS)})|(?P<t>tomorrow))\b"
-    r"(?:\s+(?P<part>morning|afternoon|evening))?",
-    re.IGNORECASE,
-)
-_WORD_AMOUNTS: dict[str, float] = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
-_WORD_AMOUNTS |= {"ten": 10, "twenty": 20, "thirty": 30, "a couple of": 2, "a few": 3, "half an": 0.5}
-_WORDS = "|".join(sorted((word.replace(" ", r"\s+") for word in _WORD_AMOUNTS), key=len, reverse=True))
-_WITHIN = re.compile(
-    rf"\b(?:with)?in\s+(?:the\s+next\s+)?(?:(?P<n>\d{{1,3}})\s*|(?P<w>{_WORDS})\s+)"
-    r"(?P<unit>minutes?|mins?|hours?|hrs?|h)\b|\bwithin\s+the\s+hour\b",
-    re.IGNORECASE,
-)
-_AMPM_DOTS = re.compile(r"\b([ap])\.\s?m\b\.?", re.IGNORECASE)
-_CLAUSES = re.compile(r"[.!?;:,](?:\s+|$)|\n|\s(?:but|and|so)\s", re.IGNORECASE)
-_PAST = re.compile(r"\b(?:yesterday|ago|last|earlier|was|were|had|did)\b", re.IGNORECASE)
-_RELATIVE_DAYS = {"today": 0, "tomorrow": 1}
-_PARTS_OF_DAY = {"afternoon": time(14), "evening": time(18)}
-
-
-def find_promised_time(text: str, sent_at: datetime, tz: tzinfo, hours: BusinessHours | None = None) -> datetime | None:
-    """The first follow-up time promised in a sent reply ("by 3pm", "tomorrow", "within 2 hours"), aware UTC.
-
-    Conservative: clauses that speak of the past ("yesterday", "was", "ago") are skipped, a bare clock time
-    needs "by"/"before", and a day alone means its opening (``hours`` read in ``tz``) or 10:00 local.
-    """
-    sent = require_utc(sent_at)
-    local = sent.astimezone(tz)
-    resolvers: tuple[tuple[re.Pattern[str], Callable[[re.Match[str], datetime, BusinessHours | None], datetime]], ...]
-    resolvers = ((_BY_CLOCK, _at_clock), (_ON_DAY, _on_day), (_WITHIN, _within))
-    for clause in _CLAUSES.split(_AMPM_DOTS.sub(r"\1m", text)):
-        if _PAST.search(clause):
-            continue
-        found = [(match, resolve) for pattern, resolve in resolvers for match in pattern.finditer(clause)]
-        found.sort(key=lambda pair: (pair[0].start(), -len(pair[0][0])))
-        for match, resolve in found:
-            promised = resolve(match, local, hours)
-            if promised > sent:
-                return promised.astimezone(UTC)
-    return None
-
-
-def _named_day(word: str, today: date, allow_today: bool) -> date:
-    word = word.lower()
-    if word in _RELATIVE_DAYS:
-        return today + timedelta(days=_RELATIVE_DAYS[word])
-    ahead = (_WEEKDAYS.index(word) - today.weekday()) % 7
-    return today + timedelta(days=ahead if ahead or allow_today else 7)
-
-
-def _at_clock(match: re.Match[str], local: datetime, hours: BusinessHours | None) -> datetime:
-    if match["eod"]:  # today's closing time; after it, the next day's
-        openings = hours.week[local.weekday()] if hours is not None else ()
-        at = openings[-1].end if openings else time(17)
-    elif match["noon"]:
-        at = time(12)
-    elif match["h24"]:
-        at = time(int(match["h24"]), int(match["m24"]))
-    else:
-        at = time(int(match["h"]) % 12 + (12 if match["ampm"].lower() == "pm" else 0), int(match["m"] or 0))
-    word = match["d1"] or match["d2"] or match["d3"]
-    if word:
-        return datetime.combine(_named_day(word, local.date(), at > local.time()), at, tzinfo=local.tzinfo)
-    promised = datetime.combine(local.date(), at, tzinfo=local.tzinfo)
-    return promised if promised > local else datetime.combine(local.date() + _DAY, at, tzinfo=local.tzinfo)
-
-
-def _on_day(match: re.Match[str], local: datetime, hours: BusinessHours | None) -> datetime:
-    day = _named_day(match["d"] or match["t"], local.date(), allow_today=False)
-    part = (match["part"] or "").lower()
-    openings = hours.week[day.weekday()] if hours is not None else ()
-    at = _PARTS_OF_DAY.get(part) or (openings[0].start if openings else time(10))
-    return datetime.combine(day, at, tzinfo=local.tzinfo)
-
-
-def _within(match: re.Match[str], local: datetime, hours: BusinessHours | None) -> datetime:
-    sent = local.astimezone(UTC)  # elapsed time, not wall-clock arithmetic: right across a DST change
-    if match["unit"] is None:  # "within the hour"
-        return sent + timedelta(hours=1)
-    amount = float(match["n"]) if match["n"] else _WORD_AMOUNTS[" ".join(match["w"].lower().split())]
-    unit = timedelta(minutes=1) if match["unit"].lower().startswith("m") else timedelta(hours=1)
-    return sent + amount * unit

@@ -11,7 +11,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2
 
 
 def preference(default: Any, label: str, section: str, help_text: str = "") -> Any:
@@ -27,11 +27,47 @@ class Settings:
     version: int = SETTINGS_VERSION
     shop_name: str = preference("", "Shop name", "Shop", "Used in reply templates as {shop_name}.")
     owner_name: str = preference("", "Your name", "Shop", "Used in reply templates as {owner_name}.")
+    opening_hours: str = preference(
+        "", "Opening hours", "Shop", "Used in reply templates as {opening_hours}, e.g. 'Mon-Sat 8:00-18:00'."
+    )
+    public_contact_details: str = preference(
+        "",
+        "Shop e-mail, phone and address",
+        "Shop",
+        "Fine to post in public replies: the safety check does not flag them. Separate them with ';'.",
+    )
     response_target_minutes: int = preference(60, "Answer within (minutes)", "Response time")
     at_risk_minutes: int = preference(15, "Warn when this many minutes are left", "Response time")
+    channel_targets: str = preference(
+        "", "Per-channel targets (minutes)", "Response time", "For example 'email=240, telegram=30'; others: above."
+    )
+    business_hours: str = preference(
+        "",
+        "Business hours (the clock pauses outside them)",
+        "Response time",
+        "Empty: the clock runs around the day. For example 'Mon-Fri 09:00-18:00; Sat 10:00-14:00'.",
+    )
+    time_zone: str = preference(
+        "", "Time zone", "Response time", "An IANA name such as Europe/Berlin; empty: this computer's."
+    )
+    away_reply_enabled: bool = preference(False, "Send an away reply outside business hours", "Away reply")
+    away_reply_template: str = preference(
+        "Away reply", "Away reply template", "Away reply", "The name of the template sent, once per closed period."
+    )
     notifications_enabled: bool = preference(True, "Desktop notifications", "Notifications")
+    notification_sound: bool = preference(False, "Play a sound with each notification", "Notifications")
+    quiet_hours: str = preference(
+        "", "Quiet hours", "Notifications", "No notifications in this time, e.g. '21:00-07:30'; empty: none."
+    )
+    start_at_login: bool = preference(False, "Start Social Inbox when I log in", "Desktop")
+    close_to_tray: bool = preference(
+        True, "Closing the window keeps Social Inbox running in the tray", "Desktop", "Where the desktop has a tray."
+    )
+    close_to_tray_explained: bool = False  # the one-time note about closing to the tray was shown
     demo_offered: bool = False  # the demo channel is connected once, on the very first start
     database_url: str = ""  # empty: the SQLite file in the data folder; a PostgreSQL URL for a shared team inbox
+    # Mastodon server URL -> this app's client_id there (registered once per server; the secret is in the keyring).
+    mastodon_apps: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def load_settings(path: Path) -> Settings:
@@ -47,10 +83,32 @@ def load_settings(path: Path) -> Settings:
         return Settings()
     if not isinstance(raw, dict):
         return Settings()
+    raw = upgrade_settings(raw)
     known = {field.name for field in dataclasses.fields(Settings)}
     values: dict[str, Any] = {key: value for key, value in raw.items() if key in known}
     values["version"] = SETTINGS_VERSION
     return Settings(**values)
+
+
+def _upgrade_1_to_2(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 explains closing to the tray once. Version 1 already closed to the tray (silently), so whoever
+    used it has seen it happen: no note for them."""
+    return {**raw, "close_to_tray_explained": True}
+
+
+# version found in the file -> the step that turns it into the next version
+UPGRADES = {1: _upgrade_1_to_2}
+
+
+def upgrade_settings(raw: dict[str, Any]) -> dict[str, Any]:
+    """Run the upgrade steps from the file's version up to SETTINGS_VERSION (a file without one is version 1)."""
+    version = raw.get("version", 1)
+    version = version if isinstance(version, int) else 1
+    while version < SETTINGS_VERSION:
+        if version in UPGRADES:
+            raw = UPGRADES[version](raw)
+        version += 1
+    return raw
 
 
 def save_settings(path: Path, settings: Settings) -> None:

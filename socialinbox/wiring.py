@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import sqlite3
+from pathlib import Path
 
 import httpx
 from sqlalchemy import Engine
@@ -15,11 +17,18 @@ from sqlalchemy import Engine
 from socialinbox.connectors import REGISTRY, TOKENLESS
 from socialinbox.connectors.http import make_client
 from socialinbox.domain import Account, Clock, Platform, SystemClock
-from socialinbox.paths import AppPaths
+from socialinbox.paths import AppPaths, create_private_file, protect_files, sqlite_companion
+from socialinbox.redaction import RedactingSecretStore
 from socialinbox.secrets import SecretStore, open_secret_store
 from socialinbox.settings import Settings, load_settings, save_settings
-from socialinbox.storage.engine import make_engine, sqlite_url
-from socialinbox.storage.migrate import upgrade_to_head
+from socialinbox.storage.engine import (
+    StorageProblem,
+    StorageUnavailable,
+    folder_problem,
+    make_engine,
+    sqlite_url,
+)
+from socialinbox.storage.migrate import needs_upgrade, upgrade_to_head
 from socialinbox.storage.repository import Repository
 from socialinbox.sync.outbox import OutboxSender
 from socialinbox.sync.service import ConnectorPool, Credentials, SyncService
@@ -55,13 +64,18 @@ def build_core(
     transport: httpx.BaseTransport | None = None,
     secrets: SecretStore | None = None,
 ) -> Core:
-    paths.create()
-    settings = load_settings(paths.settings_file)
+    sqlite_file = paths.database
+    try:
+        paths.create()
+        settings = load_settings(paths.settings_file)
+        if not settings.database_url:
+            create_private_file(sqlite_file)  # SQLite gives its -wal and -shm files the database file's mode
+            protect_files(*paths.database_files)
+    except OSError as error:
+        raise folder_problem(error, sqlite_file) from error
     clock = clock or SystemClock()
-    engine = make_engine(settings.database_url or sqlite_url(paths.database))
-    upgrade_to_head(engine)
-    if settings.database_url == "" and paths.database.exists():
-        paths.database.chmod(0o600)
+    engine = make_engine(settings.database_url or sqlite_url(sqlite_file))
+    upgrade_with_backup(engine, None if settings.database_url else sqlite_file)
     repository = Repository(engine)
     interrupted = repository.recover_interrupted()
     if interrupted:
@@ -69,12 +83,47 @@ def build_core(
     warning = None
     if secrets is None:
         secrets, warning = open_secret_store()
+    secrets = RedactingSecretStore(secrets)  # every token read or stored is redacted from logs from then on
     client = make_client(transport)
     connectors = ConnectorPool(REGISTRY, clock)
     credentials = Credentials(secrets, TOKENLESS)
     service = SyncService(repository, connectors, credentials, client, clock)
     sender = OutboxSender(repository, connectors, credentials, client, clock)
     return Core(paths, settings, clock, engine, repository, secrets, warning, client, connectors, service, sender)
+
+
+def upgrade_with_backup(engine: Engine, database: Path | None) -> None:
+    """Bring the database to this version's schema. A SQLite file that needs upgrading is copied aside first
+    (``<name>.before-upgrade``, owner-only) and put back exactly as it was if the upgrade fails."""
+    if database is None or database.stat().st_size == 0 or not needs_upgrade(engine):
+        upgrade_to_head(engine)  # a server database (its own backups), a new file, or nothing to do
+        return
+    backup = sqlite_companion(database, ".before-upgrade")
+    _copy_database(database, backup)
+    try:
+        upgrade_to_head(engine)
+    except Exception as error:
+        engine.dispose()  # no connection may keep the half-upgraded file (or its -wal) open
+        for leftover in (sqlite_companion(database, "-wal"), sqlite_companion(database, "-shm")):
+            leftover.unlink(missing_ok=True)  # the failed upgrade's pages must not be replayed onto the original
+        _copy_database(backup, database)
+        log.exception("upgrading the database failed; the original was restored from %s", backup)
+        message = (
+            f"Social Inbox could not upgrade the inbox database to this version ({type(error).__name__}). "
+            f"It was put back exactly as it was, so nothing was lost; a copy is kept at {backup}. "
+            "Use the version you had before, or report this problem."
+        )
+        raise StorageUnavailable(StorageProblem.UPGRADE_FAILED, message) from error
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    """A consistent copy through SQLite's backup API (it includes what is still in the -wal file)."""
+    target.unlink(missing_ok=True)
+    create_private_file(target)
+    with sqlite3.connect(source) as original, sqlite3.connect(target) as copy:
+        original.backup(copy)
+    original.close()
+    copy.close()
 
 
 def add_demo_account(core: Core, seed: int = 7) -> Account:

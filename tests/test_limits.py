@@ -10,6 +10,7 @@ from socialinbox.limits import (
     count_utf16_units,
     mastodon_length,
     measure,
+    measure_reply,
     x_weighted_length,
 )
 
@@ -199,3 +200,33 @@ def test_every_channel_measures_a_short_reply_as_fitting(platform: Platform, pri
     result = measure("Thanks! 😊", platform, private=private)
     assert result.used > 0
     assert not result.over
+
+
+# --- a reply as it will be posted on one account ------------------------------------------------------
+
+
+def test_mastodon_reply_counts_the_mention_the_connector_adds() -> None:
+    result = measure_reply("Thanks!", Platform.MASTODON, recipient_handle="anna@bakers.social")
+    assert result.used == len("@anna Thanks!")  # the domain part of a mention is free
+    named = measure_reply("@anna@bakers.social Thanks!", Platform.MASTODON, recipient_handle="anna@bakers.social")
+    assert named.used == len("@anna Thanks!")
+
+
+def test_mastodon_reply_uses_the_instance_limits_stored_with_the_account() -> None:
+    settings = {"max_characters": 1000, "characters_per_url": 30}
+    result = measure_reply("see https://x.io", Platform.MASTODON, account_settings=settings)
+    assert result.limit == 1000 and result.used == 4 + 30
+    assert measure_reply("a" * 501, Platform.MASTODON, account_settings={"max_characters": 1000}).remaining == 499
+
+
+@pytest.mark.parametrize("bad", [None, 0, -5, "700", True])
+def test_mastodon_reply_falls_back_to_500_when_the_limit_is_unknown_or_odd(bad: object) -> None:
+    assert measure_reply("hi", Platform.MASTODON, account_settings={"max_characters": bad}).limit == 500
+
+
+def test_other_channels_measure_a_reply_as_measure_does() -> None:
+    text = "Thanks! " + THUMB_MEDIUM
+    assert measure_reply(text, Platform.BLUESKY, private=True, recipient_handle="a") == measure(
+        text, Platform.BLUESKY, private=True
+    )
+    assert measure_reply(text, Platform.X) == measure(text, Platform.X)

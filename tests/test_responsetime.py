@@ -19,14 +19,15 @@ from socialinbox.responsetime import (
     ReminderKey,
     ReminderKind,
     ResponsePolicy,
+    away_reply_due,
     clock_state,
     describe_time_left,
     due_at,
-    find_promised_time,
     group_reminders,
     is_open,
     next_opening,
     open_time_between,
+    reminder_notes,
     reminders_to_fire,
 )
 
@@ -386,66 +387,73 @@ def test_snooze_over_reads_as_back_from_snooze() -> None:
     )
 
 
-# --- promised times ----------------------------------------------------------------------------
-
-SENT = berlin(2026, 11, 23, 10, 0)  # a Monday morning
+# --- follow-ups, snoozes that start a wait, reminder moments, notes -------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("Checking with the workshop, back to you by 3 pm", berlin(2026, 11, 23, 15, 0)),
-        ("I'll confirm by 3pm.", berlin(2026, 11, 23, 15, 0)),
-        ("We'll have it ready by 15:00", berlin(2026, 11, 23, 15, 0)),
-        ("by 4:30 p.m. at the latest", berlin(2026, 11, 23, 16, 30)),
-        ("back to you by 9am", berlin(2026, 11, 24, 9, 0)),  # 9am has passed: tomorrow's
-        ("by 3 pm tomorrow", berlin(2026, 11, 24, 15, 0)),
-        ("Tomorrow by 11:30 then", berlin(2026, 11, 24, 11, 30)),
-        ("I'll get back to you tomorrow", berlin(2026, 11, 24, 9, 0)),  # opening time
-        ("tomorrow afternoon", berlin(2026, 11, 24, 14, 0)),
-        ("within 2 hours", berlin(2026, 11, 23, 12, 0)),
-        ("in 30 minutes", berlin(2026, 11, 23, 10, 30)),
-        ("in half an hour", berlin(2026, 11, 23, 10, 30)),
-        ("within the hour", berlin(2026, 11, 23, 11, 0)),
-        ("back to you by Friday", berlin(2026, 11, 27, 9, 0)),
-        ("we will call on Monday", berlin(2026, 11, 30, 9, 0)),  # said on a Monday: next week
-        ("by Friday at 2pm", berlin(2026, 11, 27, 14, 0)),
-        ("by noon", berlin(2026, 11, 23, 12, 0)),
-        ("you'll hear from us by end of day", berlin(2026, 11, 23, 19, 0)),  # closing time
-        ("Sorry it was late, we'll send tracking by 5pm", berlin(2026, 11, 23, 17, 0)),
-    ],
-)
-def test_promised_time_is_found(text: str, expected: datetime) -> None:
-    found = find_promised_time(text, SENT.astimezone(UTC), BERLIN, SHOP)
-    assert found == expected.astimezone(UTC)
-    assert found is not None and found.tzinfo is UTC
+def test_a_promised_follow_up_fires_once_at_its_time() -> None:
+    item = ClockItem(3, Platform.TELEGRAM, None, follow_up_at=T0 + 90 * MIN)
+    log = run_timeline([item], minutes=180)
+    assert [(minute, key.kind) for minute, key in log] == [(90, ReminderKind.FOLLOW_UP)]
+
+
+def test_a_new_follow_up_time_reminds_again() -> None:
+    fired = {
+        r.key for r in reminders_to_fire([ClockItem(3, Platform.X, None, follow_up_at=T0)], set(), T0, AROUND_THE_CLOCK)
+    }
+    later = ClockItem(3, Platform.X, None, follow_up_at=T0 + HOUR)
+    assert [r.kind for r in reminders_to_fire([later], fired, T0 + HOUR, AROUND_THE_CLOCK)] == [ReminderKind.FOLLOW_UP]
+
+
+def test_a_snooze_that_starts_the_waiting_period_ends_with_its_reminder() -> None:
+    # Snoozed while nobody waited: it comes back "needs reply" with its clock starting at the snooze's end.
+    item = ClockItem(9, Platform.DEMO, T0, snoozed_until=T0)
+    assert [r.kind for r in reminders_to_fire([item], set(), T0, AROUND_THE_CLOCK)] == [ReminderKind.SNOOZE_OVER]
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("kind", "moment"),
     [
-        "3 pm yesterday we were closed",
-        "It was delivered by 3pm",
-        "We opened in 2019",
-        "Thanks for waiting 2 hours",
-        "Our shop is open 9-19",
-        "The parcel left last Friday",
-        "by 13pm",
-        "Thanks, have a lovely day!",
-        "",
+        (ReminderKind.AT_RISK, T0 + 45 * MIN),
+        (ReminderKind.OVERDUE, T0 + HOUR),
+        (ReminderKind.SNOOZE_OVER, T0 + 20 * MIN),
+        (ReminderKind.FOLLOW_UP, T0 + HOUR),
     ],
 )
-def test_no_promised_time_where_none_is_promised(text: str) -> None:
-    assert find_promised_time(text, SENT.astimezone(UTC), BERLIN, SHOP) is None
+def test_a_reminder_knows_the_moment_it_became_due(kind: ReminderKind, moment: datetime) -> None:
+    snooze = T0 + 20 * MIN if kind is ReminderKind.SNOOZE_OVER else None
+    reminder = Reminder(1, kind, T0 + HOUR, Platform.DEMO, T0, snooze)
+    assert reminder.moment(AROUND_THE_CLOCK) == moment
 
 
-def test_tomorrow_without_business_hours_means_ten_o_clock() -> None:
-    assert find_promised_time("tomorrow", SENT, BERLIN) == berlin(2026, 11, 24, 10, 0)
+def test_notes_name_the_conversation_only_when_there_is_one() -> None:
+    batch = [reminder(1, ReminderKind.OVERDUE), reminder(2, ReminderKind.AT_RISK), reminder(3, ReminderKind.AT_RISK)]
+    notes = reminder_notes(batch, T0 + 50 * MIN, {1: "Anna on Mastodon"})
+    assert [(n.title, n.conversation_ids) for n in notes] == [
+        ("Anna on Mastodon is overdue", (1,)),
+        ("2 conversations are about to miss the hour", (2, 3)),
+    ]
+    follow = Reminder(4, ReminderKind.FOLLOW_UP, T0, Platform.TELEGRAM, None, None, T0)
+    assert group_reminders([follow])[0][0] == "Time to follow up with a Telegram customer"
 
 
-def test_promised_times_across_daylight_saving_changes() -> None:
-    night = berlin(2026, 3, 29, 1, 30)  # half an hour before the clocks jump
-    assert find_promised_time("within 2 hours", night, BERLIN) == utc(2026, 3, 29, 2, 30)
-    assert find_promised_time("by 3pm", night, BERLIN) == utc(2026, 3, 29, 13, 0)
-    autumn = datetime(2026, 10, 31, 12, 0, tzinfo=NEW_YORK)
-    assert find_promised_time("by 10am on Monday", autumn, NEW_YORK) == utc(2026, 11, 2, 15, 0)
+# --- away replies --------------------------------------------------------------------------------
+
+
+def test_away_reply_is_due_once_per_closed_period() -> None:
+    evening = berlin(2026, 11, 24, 19, 30)  # Tuesday, closed since 19:00
+    assert away_reply_due(evening, SHOP, evening, None)
+    assert not away_reply_due(evening + HOUR, SHOP, evening + 50 * MIN, evening)  # already acknowledged tonight
+    next_evening = berlin(2026, 11, 25, 20, 0)
+    assert away_reply_due(next_evening, SHOP, next_evening, evening)  # a new closed period
+
+
+def test_no_away_reply_while_open_without_hours_or_for_an_earlier_closed_period() -> None:
+    morning = berlin(2026, 11, 24, 10, 0)
+    assert not away_reply_due(morning, SHOP, morning, None)
+    assert not away_reply_due(morning, None, morning, None)
+    # The customer wrote while the shop was open and is still waiting at night: answered by the owner, not a robot.
+    assert not away_reply_due(berlin(2026, 11, 24, 20, 0), SHOP, berlin(2026, 11, 24, 18, 0), None)
+    # Written on Friday night, still closed on Sunday: the same closed period, one acknowledgement.
+    friday = berlin(2026, 11, 20, 22, 0)
+    assert away_reply_due(berlin(2026, 11, 22, 12, 0), SHOP, friday, None)
+    assert not away_reply_due(berlin(2026, 11, 22, 12, 0), SHOP, friday, friday + MIN)

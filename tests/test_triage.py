@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from socialinbox.domain import Visibility
-from socialinbox.triage import Triage, TriageInput, format_followers, triage_sort_key
+from socialinbox.domain import Contact, Conversation, Platform, Status, Visibility
+from socialinbox.triage import Triage, TriageCache, TriageInput, format_followers, triage_input, triage_sort_key
 
 PUBLIC, PRIVATE = Visibility.PUBLIC, Visibility.PRIVATE
 
@@ -119,3 +120,44 @@ def test_triage_reorders_only_within_the_same_due_window(triage: Triage) -> None
     ]
     ordered = [name for name, due, priority in sorted(rows, key=lambda row: triage_sort_key(row[1], row[2]))]
     assert ordered == ["angry, due 09:10", "calm, due 09:01", "calm, due 09:20", "angry, due 09:40"]
+
+
+class _CountingAnalyzer:
+    """A stand-in for VADER that counts how often it is asked."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def polarity_scores(self, text: str) -> dict[str, float]:
+        self.calls += 1
+        return {"compound": -0.6 if "late" in text else 0.3}
+
+
+def _conversation(cid: int, preview: str, at: datetime, followers: int | None = None) -> Conversation:
+    contact = Contact(cid, 1, f"u{cid}", f"@u{cid}", "", followers)
+    return Conversation(cid, 1, Platform.MASTODON, contact, Visibility.PUBLIC, Status.NEEDS_REPLY, at, preview, at)
+
+
+def test_triage_cache_scores_each_version_of_a_conversation_once() -> None:
+    analyzer = _CountingAnalyzer()
+    cache = TriageCache(Triage(analyzer))  # type: ignore[arg-type]
+    now = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    first = _conversation(1, "My order is late", now, followers=12_000)
+    for _ in range(5):
+        priority = cache.priority(first)
+    assert analyzer.calls == 1
+    assert priority.summary == "complaint, very negative, public, 12k followers"
+    cache.priority(dataclasses.replace(first, last_message_at=now + timedelta(minutes=1), preview="thanks!"))
+    assert analyzer.calls == 2 and len(cache) == 2
+
+
+def test_triage_cache_forgets_the_oldest_beyond_its_size() -> None:
+    cache = TriageCache(Triage(_CountingAnalyzer()), size=2)  # type: ignore[arg-type]
+    now = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    cache.warm(_conversation(n, "hi", now) for n in range(5))
+    assert len(cache) == 2
+
+
+def test_the_shops_own_words_read_as_neutral() -> None:
+    now = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    assert triage_input(_conversation(1, "You: so sorry, terrible day", now)).text == ""

@@ -5,12 +5,19 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from socialinbox.cli import connect_demo
+from socialinbox.cli import connect_bluesky, connect_demo, connect_email, connect_mastodon, connect_telegram
 from socialinbox.cli.output import account_json, iso, print_json
+from socialinbox.domain import Account
 from socialinbox.secrets import account_key
 from socialinbox.wiring import Core
 
-ADDERS = (connect_demo.register,)
+ADDERS = (
+    connect_demo.register,
+    connect_email.register,
+    connect_mastodon.register,
+    connect_telegram.register,
+    connect_bluesky.register,
+)
 """Each registers ``accounts add <platform>``; a new connector adds its module here."""
 
 
@@ -39,8 +46,21 @@ def accounts_list(core: Core, args: argparse.Namespace) -> int:
     for account in accounts:
         last = iso(account.last_success_at) or "never"
         detail = f" - {account.health_detail}" if account.health_detail else ""
-        print(f"{account.id:>4}  {account.label:<40} {account.health.value:<16} last poll {last}{detail}")
+        extra = _schedule_and_budget(account)
+        print(f"{account.id:>4}  {account.label:<40} {account.health.value:<16} last poll {last}{extra}{detail}")
     return 0
+
+
+def _schedule_and_budget(account: Account) -> str:
+    """When the next poll comes (or how to resume) and the rate-limit budget left, for the text listing."""
+    if account.polling_stopped:
+        return f", stopped: reconnect with 'socialinbox accounts add {account.platform.value} --reconnect {account.id}'"
+    when = iso(account.next_poll_at) or "soon"
+    parts = ["listening continuously" if account.poll_interval_s == 0 else f"next {when}"]
+    budget = account.rate_budget
+    if budget is not None and budget.remaining is not None:
+        parts.append(f"{budget.remaining}/{budget.limit or '?'} requests left")
+    return ", " + ", ".join(parts)
 
 
 def accounts_remove(core: Core, args: argparse.Namespace) -> int:

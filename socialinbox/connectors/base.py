@@ -9,7 +9,7 @@ storage, the keyring or Qt, and never creates its own client, so tests hand it o
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
@@ -68,3 +68,34 @@ class Connector(Protocol):
 
 ConnectorFactory = Callable[[Mapping[str, Any], Clock], Connector]
 """Builds a connector from an account's stored settings; the clock matters to simulated channels."""
+
+
+# --- optional capabilities: a connector has them or not; callers check with isinstance -------------------
+
+
+@runtime_checkable
+class FindsSentReplies(Protocol):
+    def find_sent(self, client: httpx.Client, token: str, reply: OutgoingReply) -> SentReply | None:
+        """Look on the platform for ``reply`` as an earlier, uncertain attempt may have posted it (``None``: not there).
+
+        Called before sending again after ``UncertainDelivery``, so a reply that did go out is never posted twice.
+        """
+        ...
+
+
+@runtime_checkable
+class ChecksOriginals(Protocol):
+    def original_exists(self, client: httpx.Client, token: str, remote_id: str) -> bool:
+        """Whether the customer's message ``remote_id`` is still on the platform (a deleted one is not answered)."""
+        ...
+
+
+@runtime_checkable
+class RotatesCredentials(Protocol):
+    def rotated_token(self, token: str) -> str | None:
+        """The secret to store in place of ``token`` once this run has renewed it, else ``None``.
+
+        For sign-ins that change as they are used (Bluesky rotates its refresh token on every refresh, and the old one
+        lapses two hours later): the connector never touches storage, so the sync layer stores what it hands back.
+        """
+        ...

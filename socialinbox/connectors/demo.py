@@ -222,6 +222,10 @@ class _DemoState:
                 self._pending.append(follow_up)
             return sent
 
+    def sent_under(self, key: str) -> SentReply | None:
+        with self._lock:
+            return self._sent.get(key)
+
     def now_and_follow_ups(self, clock: Clock, after_ms: int | None) -> tuple[int, list[_Event]]:
         """The time now, and the follow-ups due after ``after_ms`` up to then (or up to ``after_ms``, if later)."""
         with self._lock:
@@ -261,6 +265,10 @@ class DemoConnector:
 
     def send(self, client: httpx.Client, token: str, reply: OutgoingReply) -> SentReply:
         return self._state.record_send(self.clock, reply.idempotency_key, lambda now: self._answer(reply, now))
+
+    def find_sent(self, client: httpx.Client, token: str, reply: OutgoingReply) -> SentReply | None:
+        """The reply an earlier attempt posted, if one did (the simulated shop remembers them by idempotency key)."""
+        return self._state.sent_under(reply.idempotency_key)
 
     def _first_poll(self) -> PollResult:
         now_ms, follow_ups = self._state.now_and_follow_ups(self.clock, None)

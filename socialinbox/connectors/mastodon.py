@@ -6,38 +6,50 @@ Endpoints (``docs.joinmastodon.org``; contract-tested against the OpenAPI descri
 - ``GET /api/v1/notifications?types[]=mention``: one mention notification per public mention, reply to the shop
   and private mention (``visibility: direct``), newest first, paginated by the ``Link`` header.
 - ``POST /api/v1/statuses``: a reply, with an ``Idempotency-Key`` so a retried send is posted once.
+- ``GET /api/v1/accounts/:id/statuses``: the shop's own recent statuses, so replies posted from any other app show
+  up as the shop's replies and stop the customer's clock (storage keeps only those that answer a stored message).
 - ``GET /api/v2/instance``: the server's own character limit.
 
-The cursor is the highest notification id seen. The first poll back-fills the newest pages (``max_id`` paging,
+The cursor is ``"<highest notification id>|<highest own status id>"`` (a bare notification id from older versions
+still works). Both lists page the same way: the first poll back-fills the newest pages (``max_id`` paging,
 ``rel="next"``); later polls ask for ``min_id=<cursor>`` and follow ``rel="prev"`` (newer) until nothing newer is left,
 so a burst larger than a page is never cut. Threads are not keyed here (``thread_key`` stays ``None``): every status
 carries ``in_reply_to_id``, and storage follows that chain, for private mentions as much as for public replies.
-Followers-only posts count as private: replying to them in public would show the customer's words to everyone.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
-from collections.abc import Collection, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from socialinbox.connectors import mastodon_lookup
 from socialinbox.connectors.base import Rejected, TransientError, UncertainDelivery
-from socialinbox.connectors.html_text import clean_text, html_to_text, safe_link
-from socialinbox.connectors.http import MAX_BODY_BYTES, parse_reset, raise_for_status
+from socialinbox.connectors.html_text import clean_text, safe_link
+from socialinbox.connectors.http import call_json, rate_budget
+from socialinbox.connectors.mastodon_status import (
+    count,
+    error_detail,
+    full_handle,
+    id_order,
+    join_cursor,
+    newest,
+    parse_time,
+    reply_text,
+    split_cursor,
+    status_message,
+    text_field,
+)
 from socialinbox.domain import (
     Clock,
     Direction,
     OutgoingReply,
     Platform,
     PollResult,
-    RateBudget,
-    RemoteAuthor,
     RemoteMessage,
     SentReply,
     SystemClock,
@@ -50,7 +62,7 @@ BACKFILL_PAGES = 2
 MAX_CATCH_UP_PAGES = 25  # past this the cursor still advances; the next poll carries on from there
 DEFAULT_MAX_CHARACTERS = 500
 DEFAULT_CHARACTERS_PER_URL = 23
-_PRIVATE_VISIBILITIES = frozenset({"direct", "private"})
+_MENTIONS = "/api/v1/notifications"
 _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 _HOST = re.compile(r"[a-z0-9.-]+(:[0-9]{1,5})?|\[[0-9a-f:]+\](:[0-9]{1,5})?")
 
@@ -116,27 +128,33 @@ class MastodonConnector:
         data, _ = self._call(client, "GET", "/api/v1/accounts/verify_credentials", token=token)
         try:
             return MastodonAccount(
-                remote_id=_text(data, "id"),
-                handle=self._full_handle(_text(data, "acct")),
+                remote_id=text_field(data, "id"),
+                handle=full_handle(text_field(data, "acct"), self.host),
                 display_name=clean_text(data.get("display_name") or ""),
             )
         except (KeyError, TypeError, AttributeError):
             raise TransientError(f"{NAME} described the account in an unexpected shape; will retry.") from None
 
     def poll(self, client: httpx.Client, token: str, cursor: str | None) -> PollResult:
-        pages = self._backfill(client, token) if cursor is None else self._catch_up(client, token, cursor)
-        messages, highest, skipped = self._read_pages(pages)
+        mentions_cursor, own_cursor = split_cursor(cursor)
+        pages = self._pages(client, token, _MENTIONS, mentions_cursor)
+        messages, highest, skipped = self._read_mentions(pages)
         warnings = []
         if skipped:
             warnings.append(f"{skipped} {NAME} mention(s) could not be read and were skipped.")
-        if cursor is None and len(pages) == BACKFILL_PAGES and len(pages[-1].items) >= PAGE_LIMIT:  # a full last page
+        if mentions_cursor is None and len(pages) == BACKFILL_PAGES and len(pages[-1].items) >= PAGE_LIMIT:
             warnings.append(f"Imported the most recent {NAME} mentions; older ones stay on {NAME}.")
-        if cursor is not None and (highest is None or _id_order(highest) < _id_order(cursor)):
-            highest = cursor
+        highest = newest(highest, mentions_cursor) if mentions_cursor is not None else highest
+        last_response = pages[-1].response
+        if self.account_id is not None:
+            own_pages = self._pages(client, token, f"/api/v1/accounts/{self.account_id}/statuses", own_cursor)
+            replies, own_cursor = self._read_own_replies(own_pages, own_cursor)
+            messages = sorted([*messages, *replies], key=lambda message: message.sent_at)
+            last_response = own_pages[-1].response
         return PollResult(
             messages=tuple(messages),
-            cursor=highest,
-            rate_budget=rate_budget(pages[-1].response, self.clock.now()),
+            cursor=join_cursor(highest, own_cursor),
+            rate_budget=rate_budget(last_response, self.clock.now()),
             warnings=tuple(warnings),
         )
 
@@ -159,12 +177,12 @@ class MastodonConnector:
         )
         if response.status_code in (404, 410, 422):
             # For good: the text is refused (too long, blank) or the customer's post is gone. Retrying cannot help.
-            detail = _error_detail(data) or f"HTTP {response.status_code}"
+            detail = error_detail(data) or f"HTTP {response.status_code}"
             raise Rejected(f"{NAME} refused the reply: {detail}")
         try:
             return SentReply(
-                remote_id=_text(data, "id"),
-                sent_at=_time(data["created_at"]),
+                remote_id=text_field(data, "id"),
+                sent_at=parse_time(data["created_at"]),
                 url=safe_link(data.get("url") or ""),
             )
         except (KeyError, TypeError, ValueError, AttributeError):
@@ -177,32 +195,40 @@ class MastodonConnector:
         if not isinstance(statuses, dict):
             return InstanceLimits()
         return InstanceLimits(
-            max_characters=_count(statuses.get("max_characters")) or DEFAULT_MAX_CHARACTERS,
-            characters_per_url=_count(statuses.get("characters_reserved_per_url")) or DEFAULT_CHARACTERS_PER_URL,
+            max_characters=count(statuses.get("max_characters")) or DEFAULT_MAX_CHARACTERS,
+            characters_per_url=count(statuses.get("characters_reserved_per_url")) or DEFAULT_CHARACTERS_PER_URL,
         )
 
     def instance_character_limit(self, client: httpx.Client) -> int:
         return self.instance_limits(client).max_characters
 
+    def find_sent(self, client: httpx.Client, token: str, reply: OutgoingReply) -> SentReply | None:
+        """The reply as an earlier, uncertain attempt posted it, if it did (see ``mastodon_lookup``)."""
+        return mastodon_lookup.find_sent(self._call, self.host, self.account_id, self.handle, client, token, reply)
+
+    def original_exists(self, client: httpx.Client, token: str, remote_id: str) -> bool:
+        return mastodon_lookup.original_exists(self._call, client, token, remote_id)
+
     # --- paging ---------------------------------------------------------------------------------
 
-    def _backfill(self, client: httpx.Client, token: str) -> list[_Page]:
-        pages = [self._page(client, token, [])]
-        while len(pages) < BACKFILL_PAGES and _moves(pages[-1], pages[-1].older_max_id, before=False):
-            pages.append(self._page(client, token, [("max_id", str(pages[-1].older_max_id))]))
-        return pages
-
-    def _catch_up(self, client: httpx.Client, token: str, cursor: str) -> list[_Page]:
-        pages = [self._page(client, token, [("min_id", cursor)])]
+    def _pages(self, client: httpx.Client, token: str, path: str, cursor: str | None) -> list[_Page]:
+        """Back-fill (no cursor) the newest pages, else every page newer than ``cursor``."""
+        if cursor is None:
+            pages = [self._page(client, token, path, [])]
+            while len(pages) < BACKFILL_PAGES and _moves(pages[-1], pages[-1].older_max_id, before=False):
+                pages.append(self._page(client, token, path, [("max_id", str(pages[-1].older_max_id))]))
+            return pages
+        pages = [self._page(client, token, path, [("min_id", cursor)])]
         while len(pages) < MAX_CATCH_UP_PAGES and _moves(pages[-1], pages[-1].newer_min_id, before=True):
-            pages.append(self._page(client, token, [("min_id", str(pages[-1].newer_min_id))]))
+            pages.append(self._page(client, token, path, [("min_id", str(pages[-1].newer_min_id))]))
         return pages
 
-    def _page(self, client: httpx.Client, token: str, position: list[tuple[str, str]]) -> _Page:
-        params = httpx.QueryParams([("types[]", "mention"), ("limit", str(PAGE_LIMIT)), *position])
-        data, response = self._call(client, "GET", "/api/v1/notifications", token=token, params=params)
+    def _page(self, client: httpx.Client, token: str, path: str, position: list[tuple[str, str]]) -> _Page:
+        filters = [("types[]", "mention")] if path == _MENTIONS else [("exclude_reblogs", "true")]
+        params = httpx.QueryParams([*filters, ("limit", str(PAGE_LIMIT)), *position])
+        data, response = self._call(client, "GET", path, token=token, params=params)
         if not isinstance(data, list):
-            raise TransientError(f"{NAME} sent notifications in an unexpected shape; will retry.")
+            raise TransientError(f"{NAME} sent a list in an unexpected shape; will retry.")
         # Only ids are taken from the Link header, never its URL: the token must not follow a link to another host.
         return _Page(
             items=[item for item in data if isinstance(item, dict)],
@@ -211,7 +237,7 @@ class MastodonConnector:
             newer_min_id=_link_param(response, "prev", "min_id"),
         )
 
-    def _read_pages(self, pages: Sequence[_Page]) -> tuple[list[RemoteMessage], str | None, int]:
+    def _read_mentions(self, pages: Sequence[_Page]) -> tuple[list[RemoteMessage], str | None, int]:
         seen_notifications: set[str] = set()
         by_status: dict[str, tuple[tuple[int, int, str], RemoteMessage]] = {}
         highest: str | None = None
@@ -224,53 +250,38 @@ class MastodonConnector:
             if notification_id in seen_notifications:  # pages overlap when mentions arrive while we page
                 continue
             seen_notifications.add(notification_id)
-            if highest is None or _id_order(notification_id) > _id_order(highest):
-                highest = notification_id
+            highest = newest(highest, notification_id)
             status = item.get("status")
             if item.get("type") != "mention" or status is None:
                 continue  # a deleted status leaves its notification behind with no status: nothing to answer
             try:
-                message = self._message(status)
+                message = status_message(status, self.host, self.account_id)
             except (KeyError, TypeError, ValueError, AttributeError):
                 skipped += 1
                 continue
-            by_status.setdefault(message.remote_id, (_id_order(notification_id), message))
+            by_status.setdefault(message.remote_id, (id_order(notification_id), message))
         ordered = sorted(by_status.values(), key=lambda pair: pair[0])  # oldest first, as they happened
         return [message for _, message in ordered], highest, skipped
 
-    # --- mapping --------------------------------------------------------------------------------
-
-    def _message(self, status: Mapping[str, Any]) -> RemoteMessage:
-        account = status["account"]
-        rendered = html_to_text(_text(status, "content"))
-        text = "\n\n".join(part for part in (_spoiler(status), rendered.text, _attachments(status)) if part)
-        author = RemoteAuthor(
-            remote_id=_text(account, "id"),
-            handle=self._full_handle(_text(account, "acct")),
-            display_name=clean_text(account.get("display_name") or ""),
-            followers=_count(account.get("followers_count")),
-        )
-        private = _text(status, "visibility") in _PRIVATE_VISIBILITIES
-        reply_to = status.get("in_reply_to_id")
-        return RemoteMessage(
-            remote_id=_text(status, "id"),
-            author=author,
-            text=text,
-            sent_at=_time(status["created_at"]),
-            visibility=Visibility.PRIVATE if private else Visibility.PUBLIC,
-            direction=Direction.OUTBOUND if author.remote_id == self.account_id else Direction.INBOUND,
-            in_reply_to=reply_to if isinstance(reply_to, str) else None,
-            url=safe_link(status.get("url") or status.get("uri") or ""),
-            links=rendered.links,
-        )
-
-    def _full_handle(self, acct: str) -> str:
-        """Local accounts come as ``user``: the full ``user@host`` names them everywhere else too."""
-        acct = clean_text(acct).strip().lstrip("@")
-        return acct if "@" in acct else f"{acct}@{self.host}"
+    def _read_own_replies(self, pages: Sequence[_Page], cursor: str | None) -> tuple[list[RemoteMessage], str | None]:
+        """The shop's replies among its own statuses (its other posts answer nobody) and the new own-status cursor."""
+        replies: list[RemoteMessage] = []
+        highest = cursor
+        for status in (item for page in pages for item in page.items):
+            if isinstance(status.get("id"), str):
+                highest = newest(highest, status["id"])
+            if not isinstance(status.get("in_reply_to_id"), str):
+                continue
+            try:
+                message = status_message(status, self.host, self.account_id)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                continue  # one unreadable post of the shop's own must not hold up the customers' messages
+            if message.direction is Direction.OUTBOUND:
+                replies.append(message)
+        return replies, highest
 
     def _call(self, client: httpx.Client, method: str, path: str, **options: Any) -> tuple[Any, httpx.Response]:
-        return call_json(client, method, self.instance_url + path, now=self.clock.now(), **options)
+        return call_json(client, method, self.instance_url + path, now=self.clock.now(), platform_name=NAME, **options)
 
 
 def build_mastodon(settings: Mapping[str, Any], clock: Clock) -> MastodonConnector:
@@ -287,113 +298,6 @@ def build_mastodon(settings: Mapping[str, Any], clock: Clock) -> MastodonConnect
     )
 
 
-def reply_text(reply: OutgoingReply, instance_host: str) -> str:
-    """The text as it will be posted: it must name the customer, or a direct reply reaches nobody.
-
-    Public replies get the mention too, as every Mastodon app prefills it: without it the customer is not notified.
-    """
-    recipient = reply.recipient
-    if recipient is None:
-        if reply.visibility is Visibility.PRIVATE:
-            raise ValueError("a direct reply needs its recipient: without a mention nobody can read it")
-        return reply.text
-    handle = recipient.handle.strip().lstrip("@")
-    if _mentions(reply.text, handle, instance_host):
-        return reply.text
-    return f"@{handle} {reply.text}"
-
-
-def _mentions(text: str, handle: str, instance_host: str) -> bool:
-    user, _, domain = handle.partition("@")
-    forms = [handle] + ([user] if domain.lower() in ("", instance_host.lower()) else [])
-    return any(
-        re.search(rf"(?<![\w@]){re.escape('@' + form)}(?![\w@-]|\.\w)", text, flags=re.IGNORECASE) for form in forms
-    )
-
-
-# --- HTTP plumbing (shared with mastodon_auth) -------------------------------------------------
-
-
-def call_json(
-    client: httpx.Client,
-    method: str,
-    url: str,
-    *,
-    now: datetime,
-    token: str | None = None,
-    params: httpx.QueryParams | None = None,
-    json_body: Mapping[str, Any] | None = None,
-    form: Mapping[str, str] | None = None,
-    headers: Mapping[str, str] | None = None,
-    sending: bool = False,
-    accept: Collection[int] = (),
-) -> tuple[Any, httpx.Response]:
-    """One request, its JSON answer and the response; every failure becomes a connector error without the token.
-
-    ``sending``: the request posts something, so trouble after it left means the post may exist (``UncertainDelivery``).
-    ``accept``: error statuses the caller reads itself (their JSON body or ``None``) instead of raising.
-    """
-    all_headers = {"Accept": "application/json", **(headers or {})}
-    if token is not None:
-        all_headers["Authorization"] = f"Bearer {token}"  # per request, never on the shared client
-    request = client.build_request(method, url, params=params, json=json_body, data=form, headers=all_headers)
-    host = request.url.host
-    after_send = UncertainDelivery if sending else TransientError
-    try:
-        response = client.send(request, stream=True)
-        try:
-            body = _read_capped(response, host)
-        finally:
-            response.close()
-    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol):
-        raise TransientError(f"Could not connect to {host}; will retry.") from None
-    except httpx.TimeoutException:
-        raise after_send(f"{host} did not answer in time; will retry.") from None
-    except httpx.HTTPError as exc:
-        raise after_send(f"The connection to {host} failed ({type(exc).__name__}); will retry.") from None
-    if response.status_code in accept:
-        return _loads(body), response
-    if sending and response.status_code in (502, 504):  # a gateway gave up: the server may still have posted
-        raise UncertainDelivery(f"{NAME} did not confirm the reply (HTTP {response.status_code}).")
-    raise_for_status(response, now, NAME)
-    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-    if content_type != "application/json" and not content_type.endswith("+json"):
-        shown = "a web page" if content_type == "text/html" else f"{content_type or 'untyped'} content"
-        raise after_send(f"{host} answered with {shown} instead of data (HTTP {response.status_code}); will retry.")
-    data = _loads(body)
-    if data is None:
-        raise after_send(f"{host} sent malformed data (HTTP {response.status_code}); will retry.")
-    return data, response
-
-
-def rate_budget(response: httpx.Response, now: datetime) -> RateBudget | None:
-    """Mastodon's ``X-RateLimit-*`` headers; the reset is an ISO time, not epoch seconds."""
-    budget = RateBudget(
-        remaining=_count(response.headers.get("X-RateLimit-Remaining")),
-        limit=_count(response.headers.get("X-RateLimit-Limit")),
-        resets_at=parse_reset(response.headers.get("X-RateLimit-Reset"), now),
-    )
-    return None if budget == RateBudget(None, None, None) else budget
-
-
-def _read_capped(response: httpx.Response, host: str) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise TransientError(f"{host} sent an answer too large to read; will retry.")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _loads(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError):  # RecursionError: JSON nested deep enough to exhaust the stack
-        return None
-
-
 def _link_param(response: httpx.Response, rel: str, name: str) -> str | None:
     url = response.links.get(rel, {}).get("url")
     values = parse_qs(urlsplit(url).query).get(name) if url else None
@@ -405,59 +309,13 @@ def _moves(page: _Page, bound: str | None, *, before: bool) -> bool:
 
     ``before``: paging towards newer items (``min_id``). The check keeps a confused server from looping us.
     """
-    ids = [_id_order(item["id"]) for item in page.items if isinstance(item.get("id"), str)]
+    ids = [id_order(item["id"]) for item in page.items if isinstance(item.get("id"), str)]
     if bound is None or not ids:
         return False
-    return _id_order(bound) >= max(ids) if before else _id_order(bound) <= min(ids)
-
-
-def _id_order(value: str) -> tuple[int, int, str]:
-    """Mastodon ids are numeric strings past 2**53: compare them as numbers; other servers' by length, then text."""
-    if value.isascii() and value.isdigit():
-        return (0, int(value), "")
-    return (1, len(value), value)
+    return id_order(bound) >= max(ids) if before else id_order(bound) <= min(ids)
 
 
 def _dig(data: Any, *keys: str) -> Any:
     for key in keys:
         data = data.get(key) if isinstance(data, dict) else None
     return data
-
-
-def _text(data: Mapping[str, Any], key: str) -> str:
-    value = data[key]
-    if not isinstance(value, str):
-        raise TypeError(f"{key} is not text")
-    return value
-
-
-def _time(value: Any) -> datetime:
-    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _spoiler(status: Mapping[str, Any]) -> str:
-    warning = clean_text(status.get("spoiler_text") or "").strip()
-    return f"CW: {warning}" if warning else ""
-
-
-def _attachments(status: Mapping[str, Any]) -> str:
-    """Name what was attached (never fetched), so a photo of a broken product is not silently missing."""
-    lines = []
-    for media in status.get("media_attachments") or []:
-        kind = clean_text(str(media.get("type") or "file"))
-        description = clean_text(str(media.get("description") or "")).strip()
-        lines.append(f"[{kind} attached: {description}]" if description else f"[{kind} attached]")
-    return "\n".join(lines)
-
-
-def _count(value: Any) -> int | None:
-    """A non-negative count from JSON or a header, else None."""
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
-
-
-def _error_detail(data: Any) -> str:
-    message = data.get("error") if isinstance(data, dict) else None
-    return clean_text(message).strip()[:200] if isinstance(message, str) else ""

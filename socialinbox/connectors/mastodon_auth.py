@@ -40,7 +40,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 
 from socialinbox.connectors.base import AuthError, TransientError
-from socialinbox.connectors.mastodon import call_json, normalize_instance_url
+from socialinbox.connectors.http import call_json
+from socialinbox.connectors.mastodon import NAME, normalize_instance_url
 from socialinbox.domain import Clock
 
 # Read mentions and who we are; post replies. read:statuses is for re-reading a status (edits, deletions, thread
@@ -109,7 +110,7 @@ def register_app(
     if website:
         body["website"] = website
     url = normalize_instance_url(instance_url) + "/api/v1/apps"
-    data, response = call_json(client, "POST", url, now=_now(clock), json_body=body, accept=(422,))
+    data, response = call_json(client, "POST", url, now=_now(clock), platform_name=NAME, json_body=body, accept=(422,))
     if response.status_code == 422:
         raise AuthError(f"{response.url.host} refused to register Social Inbox ({_error_code(data) or 'HTTP 422'}).")
     client_id = data.get("client_id") if isinstance(data, dict) else None
@@ -170,7 +171,9 @@ def exchange_code(
     if code_verifier:
         form["code_verifier"] = code_verifier
     url = normalize_instance_url(instance_url) + "/oauth/token"
-    data, response = call_json(client, "POST", url, now=_now(clock), form=form, accept=(400, 401, 403, 422))
+    data, response = call_json(
+        client, "POST", url, now=_now(clock), platform_name=NAME, form=form, accept=(400, 401, 403, 422)
+    )
     if response.status_code != 200:
         # Typically invalid_grant: a mistyped, expired or already used code. Only the error's code word is shown.
         reason = _error_code(data) or f"HTTP {response.status_code}"
@@ -239,8 +242,10 @@ class LoopbackRedirectListener:
         finally:
             self.close()
         outcome = self._outcome
-        if not answered or outcome is None:
+        if not answered:
             raise AuthError("No sign-in answer arrived from the browser in time. Please try again.")
+        if outcome is None:
+            raise AuthError("The sign-in was stopped before the browser answered.")  # close() from another thread
         if outcome.declined or outcome.code is None:
             raise AuthError("The sign-in was cancelled in the browser.")
         return outcome.code
@@ -254,6 +259,7 @@ class LoopbackRedirectListener:
             self._server.shutdown()
             self._thread.join()
         self._server.server_close()
+        self._done.set()  # wakes a wait() in progress: the owner gave up on the browser (cancel, or pasted a code)
 
     def __enter__(self) -> LoopbackRedirectListener:
         self.start()

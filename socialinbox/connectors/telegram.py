@@ -32,7 +32,7 @@ from socialinbox.connectors.base import (
     UncertainDelivery,
 )
 from socialinbox.connectors.html_text import clean_text, safe_link
-from socialinbox.connectors.http import retry_after_seconds
+from socialinbox.connectors.http import loads_json, retry_after_seconds, send_capped
 from socialinbox.domain import (
     Clock,
     Direction,
@@ -47,6 +47,7 @@ from socialinbox.domain import (
 )
 from socialinbox.limits import TELEGRAM_LIMIT, count_utf16_units
 
+NAME = "Telegram"
 API_BASE = "https://api.telegram.org"
 ALLOWED_UPDATES = ("message", "edited_message", "business_connection", "business_message", "edited_business_message")
 RETENTION = timedelta(hours=24)
@@ -179,20 +180,13 @@ class TelegramConnector:
         # A long poll holds the request open for long_poll_seconds; the HTTP timeout must outlast it.
         wait = httpx.Timeout(self.long_poll_seconds + _POLL_MARGIN_S, connect=10.0) if method == "getUpdates" else None
         try:
-            response = client.post(url, json=body, timeout=wait or httpx.USE_CLIENT_DEFAULT)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
-            raise TransientError("Could not reach Telegram; will retry.") from None  # nothing left this computer
-        except httpx.TimeoutException:
-            raise _trouble("Telegram did not answer in time", sending) from None
-        except (httpx.HTTPError, httpx.InvalidURL):
-            raise _trouble("The connection to Telegram broke", sending) from None
-        return self._unwrap(response, token, sending)
+            request = client.build_request("POST", url, json=body, timeout=wait or httpx.USE_CLIENT_DEFAULT)
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+            raise TransientError("The Telegram server address in the settings is not usable.") from None
+        response, raw = send_capped(client, request, place=NAME, sending=sending)
+        return self._unwrap(response, loads_json(raw), token, sending)
 
-    def _unwrap(self, response: httpx.Response, token: str, sending: bool) -> Any:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
+    def _unwrap(self, response: httpx.Response, body: Any, token: str, sending: bool) -> Any:
         if isinstance(body, dict) and body.get("ok") is True and "result" in body:
             return body["result"]
         status = response.status_code

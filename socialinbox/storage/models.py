@@ -64,6 +64,7 @@ class ConversationRow(SQLModel, table=True):
         # "Needs reply" ordered by how long the customer has waited.
         Index("ix_conversation_status_waiting", "status", "waiting_since", "id"),
         Index("ix_conversation_account_last", "account_id", "last_message_at", "id"),
+        Index("ix_conversation_follow_up", "follow_up_at"),  # the reminder tick's promised follow-ups
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -79,6 +80,11 @@ class ConversationRow(SQLModel, table=True):
     unread: int = 0
     snoozed_until: datetime | None = None
     message_count: int = 0
+    # "Take it private": the public thread and the private chat with the same customer point at each other.
+    linked_conversation_id: int | None = Field(default=None, foreign_key="conversation.id", ondelete="SET NULL")
+    loop_closed_at: datetime | None = None  # the owner closed the loop publicly (or declined to) after the private chat
+    follow_up_at: datetime | None = None  # promised in a holding reply; a full reply clears it
+    away_replied_at: datetime | None = None  # the latest away reply: one per closed period
 
 
 class MessageRow(SQLModel, table=True):
@@ -86,6 +92,7 @@ class MessageRow(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("account_id", "remote_id", name="uq_message_account_remote"),
         Index("ix_message_conversation_sent", "conversation_id", "sent_at", "id"),
+        Index("ix_message_sent", "sent_at"),  # reports read a time range across all conversations
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -101,6 +108,9 @@ class MessageRow(SQLModel, table=True):
     in_reply_to: str | None = None
     url: str | None = None
     stored_at: datetime
+    edited: bool = False  # the platform later sent a new text for it (Telegram edits); the text is the newest
+    kind: str = "message"  # reports.EventKind: a full message, a holding reply, an away reply
+    sentiment: float | None = None  # inbound only: VADER's compound score, stored the first time a report reads it
 
 
 class OutboxRow(SQLModel, table=True):
@@ -123,3 +133,7 @@ class OutboxRow(SQLModel, table=True):
     created_at: datetime
     sent_at: datetime | None = None
     next_attempt_at: datetime | None = None
+    uncertain: bool = False  # the last attempt may have reached the platform: look for it before sending again
+    confirmed_at: datetime | None = None  # the owner said "send anyway": the pre-send check counts from here
+    kind: str = "message"  # reports.EventKind of the reply: stored on its message once sent
+    follow_up_at: datetime | None = None  # the follow-up the owner confirmed with this reply; set once it is sent

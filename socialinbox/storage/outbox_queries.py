@@ -29,7 +29,7 @@ from socialinbox.domain import (
     Visibility,
 )
 from socialinbox.storage.convert import to_message, to_outbox_item
-from socialinbox.storage.ingest import apply_message
+from socialinbox.storage.history import settle_sent_reply
 from socialinbox.storage.models import AccountRow, ContactRow, ConversationRow, MessageRow, OutboxRow
 
 INTERRUPTED = (
@@ -42,6 +42,8 @@ INTERRUPTED = (
 class ClaimedReply:
     item: OutboxItem
     reply: OutgoingReply
+    uncertain: bool = False  # an earlier attempt may have been posted: look for it before sending again
+    drafted_at: datetime | None = None  # when the owner last stood behind this text (queued, or "send anyway")
 
 
 class OutboxMixin:
@@ -51,8 +53,20 @@ class OutboxMixin:
         def _writing(self) -> AbstractContextManager[Session]: ...
         def _conversations_by_id(self, session: Session, ids: list[int]) -> list[Conversation]: ...
 
-    def queue_reply(self, conversation_id: int, text: str, now: datetime) -> OutboxItem:
-        """Store a reply to the customer's latest message; a worker sends it."""
+    def queue_reply(
+        self,
+        conversation_id: int,
+        text: str,
+        now: datetime,
+        *,
+        kind: str = "message",
+        follow_up_at: datetime | None = None,
+    ) -> OutboxItem:
+        """Store a reply to the customer's latest message; a worker sends it.
+
+        ``kind`` is a ``reports.EventKind`` value (a holding reply, an away reply); ``follow_up_at`` is the follow-up
+        the owner confirmed with it, kept on the conversation once the reply is sent.
+        """
         if not text.strip():
             raise ValueError("A reply needs some text.")
         with self._writing() as session:
@@ -67,6 +81,8 @@ class OutboxMixin:
                 idempotency_key=uuid.uuid4().hex,
                 in_reply_to=_latest_customer_message(session, conversation_id),
                 created_at=now,
+                kind=kind,
+                follow_up_at=follow_up_at,
             )
             session.add(row)
             session.flush()
@@ -90,7 +106,8 @@ class OutboxMixin:
             for row in session.scalars(query):
                 row.state = OutboxState.SENDING.value
                 row.attempts += 1
-                claimed.append(ClaimedReply(to_outbox_item(row), _outgoing(session, row)))
+                drafted_at = row.confirmed_at or row.created_at
+                claimed.append(ClaimedReply(to_outbox_item(row), _outgoing(session, row), row.uncertain, drafted_at))
             return claimed
 
     def mark_sent(self, outbox_id: int, sent: SentReply, now: datetime) -> DeliveryReport:
@@ -101,6 +118,7 @@ class OutboxMixin:
             row.remote_id = sent.remote_id
             row.sent_at = sent.sent_at
             row.last_error = ""
+            row.uncertain = False
             conversation = session.get(ConversationRow, row.conversation_id)
             assert conversation is not None
             message = _store_outbound(session, row, conversation, sent, now)
@@ -111,11 +129,17 @@ class OutboxMixin:
                 to_message(message),
             )
 
-    def mark_send_failed(self, outbox_id: int, reason: str, retry_at: datetime | None) -> DeliveryReport:
-        """Queue the reply again for ``retry_at``, or with ``None`` stop and show the owner ``reason``."""
+    def mark_send_failed(
+        self, outbox_id: int, reason: str, retry_at: datetime | None, *, uncertain: bool | None = None
+    ) -> DeliveryReport:
+        """Queue the reply again for ``retry_at``, or with ``None`` stop and show the owner ``reason``.
+
+        ``uncertain=True`` notes that this attempt may have been posted (the next one looks for it first).
+        """
         with self._writing() as session:
             row = _outbox_row(session, outbox_id)
             row.last_error = reason
+            row.uncertain = row.uncertain if uncertain is None else uncertain
             row.state = OutboxState.QUEUED.value if retry_at else OutboxState.FAILED.value
             row.next_attempt_at = retry_at
             session.flush()
@@ -132,6 +156,17 @@ class OutboxMixin:
             row.next_attempt_at = None
             return to_outbox_item(row)
 
+    def confirm_reply(self, outbox_id: int, now: datetime) -> OutboxItem:
+        """The owner said "send anyway" to a held reply: it is queued, and the pre-send check counts from ``now``."""
+        with self._writing() as session:
+            row = _outbox_row(session, outbox_id)
+            if row.state != OutboxState.FAILED.value:
+                raise ValueError("Only a held or failed reply can be sent anyway.")
+            row.state = OutboxState.QUEUED.value
+            row.next_attempt_at = None
+            row.confirmed_at = now
+            return to_outbox_item(row)
+
     def discard_reply(self, outbox_id: int) -> None:
         with self._writing() as session:
             row = _outbox_row(session, outbox_id)
@@ -146,6 +181,7 @@ class OutboxMixin:
             for row in rows:
                 row.state = OutboxState.FAILED.value
                 row.last_error = INTERRUPTED
+                row.uncertain = True  # a retry looks for it on the platform first, where the connector can
             return [to_outbox_item(row) for row in rows]
 
     def outbox(self, conversation_id: int | None = None, states: tuple[OutboxState, ...] = ()) -> list[OutboxItem]:
@@ -218,8 +254,9 @@ def _store_outbound(
         in_reply_to=row.in_reply_to,
         url=sent.url,
         stored_at=now,
+        kind=row.kind,
     )
     session.add(message)
-    apply_message(conversation, Direction.OUTBOUND, row.text, sent.sent_at)
+    settle_sent_reply(conversation, row.kind, row.follow_up_at, row.text, sent.sent_at)
     session.flush()
     return message

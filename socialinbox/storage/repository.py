@@ -13,9 +13,9 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, func, select, tuple_
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -28,10 +28,18 @@ from socialinbox.domain import (
     PollResult,
     Status,
 )
-from socialinbox.storage import outbox_queries
-from socialinbox.storage.convert import to_account, to_conversation, to_message
+from socialinbox.storage import answering_queries, history, outbox_queries
+from socialinbox.storage.conversation_rows import (
+    CONVERSATION,
+    conversation_bundles,
+    conversation_select,
+    inbox_page_select,
+    to_conversations,
+)
+from socialinbox.storage.convert import to_account, to_message
 from socialinbox.storage.ingest import store_messages
-from socialinbox.storage.models import AccountRow, ContactRow, ConversationRow, MessageRow
+from socialinbox.storage.models import AccountRow, ConversationRow, MessageRow
+from socialinbox.storage.search import SearchAfter, SearchHit, search_conversations
 
 
 class NotFound(LookupError):
@@ -67,7 +75,7 @@ class InboxCounts:
     needs_reply_by_account: Mapping[int, int]
 
 
-class Repository(outbox_queries.OutboxMixin):
+class Repository(outbox_queries.OutboxMixin, answering_queries.AnsweringMixin, history.HistoryMixin):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._write_lock = threading.Lock()
@@ -146,6 +154,18 @@ class Repository(outbox_queries.OutboxMixin):
             row.health_detail = ""
             return to_account(row)
 
+    def update_account_settings(
+        self, account_id: int, changes: Mapping[str, Any], *, display_name: str | None = None
+    ) -> Account:
+        """Merge ``changes`` into the account's connector settings (never a token), e.g. limits read on reconnect."""
+        with self._writing() as session:
+            row = self._account_row(session, account_id)
+            merged = {**json.loads(row.settings_json or "{}"), **changes}
+            row.settings_json = json.dumps(merged, sort_keys=True)
+            if display_name is not None:
+                row.display_name = display_name
+            return to_account(row)
+
     @staticmethod
     def _account_row(session: Session, account_id: int) -> AccountRow:
         row = session.get(AccountRow, account_id)
@@ -180,23 +200,23 @@ class Repository(outbox_queries.OutboxMixin):
     def _messages_by_id(session: Session, ids: list[int]) -> list[Message]:
         if not ids:
             return []
-        rows = session.scalars(select(MessageRow).where(col(MessageRow.id).in_(ids)).order_by(col(MessageRow.id)))
-        return [to_message(row) for row in rows]
+        table = MessageRow.__table__  # type: ignore[attr-defined]
+        # Core rows carry the same attribute names as the ORM's, at a fraction of the cost for a whole poll's worth.
+        rows = session.connection().execute(select(table).where(table.c.id.in_(ids)).order_by(table.c.id)).all()
+        return [to_message(cast(MessageRow, row)) for row in rows]
 
     # --- inbox reads -----------------------------------------------------------------------
 
     def _conversation_query(self) -> Any:
-        return (
-            select(ConversationRow, ContactRow, col(AccountRow.platform))
-            .join(ContactRow, col(ContactRow.id) == col(ConversationRow.contact_id))
-            .join(AccountRow, col(AccountRow.id) == col(ConversationRow.account_id))
-        )
+        """Rows of (conversation, contact, platform) for ``convert.to_conversation``: the first two are column
+        bundles with the tables' attribute names, not ORM entities, which cost ten times more to load."""
+        return conversation_bundles()
 
     def _conversations_by_id(self, session: Session, ids: list[int]) -> list[Conversation]:
         if not ids:
             return []
-        query = self._conversation_query().where(col(ConversationRow.id).in_(ids)).order_by(col(ConversationRow.id))
-        return [to_conversation(c, contact, platform) for c, contact, platform in session.execute(query)]
+        query = conversation_select().where(CONVERSATION.c.id.in_(ids)).order_by(CONVERSATION.c.id)
+        return to_conversations(session.connection().execute(query).all())
 
     def conversation(self, conversation_id: int) -> Conversation:
         with self._reading() as session:
@@ -217,7 +237,6 @@ class Repository(outbox_queries.OutboxMixin):
 
         "Needs reply" lists the longest-waiting first (the next to miss the hour); the other views newest first.
         """
-        query = self._conversation_query()
         statuses = {
             InboxView.ALL: [Status.NEEDS_REPLY, Status.WAITING],
             InboxView.NEEDS_REPLY: [Status.NEEDS_REPLY],
@@ -225,22 +244,15 @@ class Repository(outbox_queries.OutboxMixin):
             InboxView.DONE: [Status.DONE],
             InboxView.SNOOZED: [Status.SNOOZED],
         }[view]
-        query = query.where(col(ConversationRow.status).in_([s.value for s in statuses]))
+        # A prepared Core statement and plain rows, not ORM entities: see storage/conversation_rows.py.
+        query = inbox_page_select(view is not InboxView.NEEDS_REPLY, account_id is not None, after is not None)
+        params: dict[str, Any] = {"statuses": [s.value for s in statuses], "limit": limit}
         if account_id is not None:
-            query = query.where(col(ConversationRow.account_id) == account_id)
-        if view is InboxView.NEEDS_REPLY:
-            key = (col(ConversationRow.waiting_since), col(ConversationRow.id))
-            if after is not None:
-                query = query.where(tuple_(*key) > tuple_(after.sort_value, after.id))
-            query = query.order_by(key[0].asc(), key[1].asc())
-        else:
-            key = (col(ConversationRow.last_message_at), col(ConversationRow.id))
-            if after is not None:
-                query = query.where(tuple_(*key) < tuple_(after.sort_value, after.id))
-            query = query.order_by(key[0].desc(), key[1].desc())
+            params["account_id"] = account_id
+        if after is not None:
+            params.update(after_value=after.sort_value, after_id=after.id)
         with self._reading() as session:
-            rows = session.execute(query.limit(limit))
-            return [to_conversation(c, contact, platform) for c, contact, platform in rows]
+            return to_conversations(session.connection().execute(query, params).all())
 
     @staticmethod
     def page_after(view: InboxView, last: Conversation) -> PageAfter:
@@ -258,6 +270,14 @@ class Repository(outbox_queries.OutboxMixin):
         )
         with self._reading() as session:
             return [to_message(row) for row in session.scalars(query)]
+
+    def search(self, query: str, limit: int = 50, after: SearchAfter | None = None) -> list[SearchHit]:
+        """Conversations whose messages hold every word of ``query``, best match first (see ``storage/search.py``).
+
+        Continue with ``after=hits[-1].after``. The GUI's search box ("/") is wired by the inbox views.
+        """
+        with self._reading() as session:
+            return search_conversations(session, query, limit, after, self._conversations_by_id)
 
     def counts(self) -> InboxCounts:
         with self._reading() as session:
@@ -306,8 +326,9 @@ class Repository(outbox_queries.OutboxMixin):
             )
             for row in rows:
                 row.status = Status.NEEDS_REPLY.value
-                row.snoozed_until = None
-                row.waiting_since = row.waiting_since or now
+                # snoozed_until stays for the rest of this waiting period: the reminder tick needs it to say
+                # "back from snooze" once, and to keep quiet about what happened while snoozed.
+                row.waiting_since = row.waiting_since or row.snoozed_until or now
             session.flush()
             return self._conversations_by_id(session, [row.id for row in rows if row.id is not None])
 
@@ -328,6 +349,7 @@ def _mark_done(row: ConversationRow) -> None:
     row.status = Status.DONE.value
     row.waiting_since = None
     row.snoozed_until = None
+    row.follow_up_at = None
     row.unread = 0
 
 

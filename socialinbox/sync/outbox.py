@@ -2,7 +2,9 @@
 
 A reply is stored before any attempt (``Repository.queue_reply``) and claimed by one worker at a time. The
 platform's idempotency key travels with every attempt. After an *uncertain* failure (the request may have
-arrived) the reply is never sent again silently: it waits for the owner, with the reason.
+arrived) the reply is never sent again blindly: where the connector can look for it (``find_sent``) the next
+attempt looks first and records what it finds; elsewhere it waits for the owner, with the reason. A reply that has
+waited is checked once more just before it goes (``presend``) and held for the owner when it has gone stale.
 """
 
 from __future__ import annotations
@@ -12,10 +14,20 @@ from datetime import timedelta
 
 import httpx
 
-from socialinbox.connectors.base import AuthError, RateLimited, Rejected, TransientError, UncertainDelivery
-from socialinbox.domain import Clock, DeliveryReport
+from socialinbox.connectors.base import (
+    AuthError,
+    Connector,
+    FindsSentReplies,
+    RateLimited,
+    Rejected,
+    TransientError,
+    UncertainDelivery,
+)
+from socialinbox.domain import Clock, DeliveryReport, SentReply
+from socialinbox.storage.engine import StorageUnavailable
 from socialinbox.storage.outbox_queries import ClaimedReply
 from socialinbox.storage.repository import Repository
+from socialinbox.sync import presend
 from socialinbox.sync.service import ConnectorPool, Credentials
 
 log = logging.getLogger(__name__)
@@ -41,16 +53,37 @@ class OutboxSender:
 
     def send_due(self, account_id: int | None = None) -> list[DeliveryReport]:
         """Try every reply whose time has come; one report per reply tried."""
-        claimed = self._repository.claim_due_replies(self._clock.now(), account_id=account_id)
+        try:
+            claimed = self._repository.claim_due_replies(self._clock.now(), account_id=account_id)
+        except StorageUnavailable as error:  # locked, full, read-only: nothing claimed, so nothing at risk
+            log.warning("outbox waits: storage unavailable (%s)", error.problem.value)
+            return []
         return [self._deliver(claim) for claim in claimed]
 
     def _deliver(self, claim: ClaimedReply) -> DeliveryReport:
         item = claim.item
+        can_find = False
+        connector: Connector | None = None
+        token: str | None = None  # both read by the finally below, which keeps a renewed sign-in
         try:
             account = self._repository.account(item.account_id)
             connector = self._connectors.for_account(account)
-            sent = connector.send(self._client, self._credentials.token_for(account), claim.reply)
+            can_find = isinstance(connector, FindsSentReplies)
+            token = self._credentials.token_for(account)
+            found = self._earlier_attempt(connector, token, claim)
+            if found is not None:
+                return self._repository.mark_sent(item.id, found, self._clock.now())
+            now = self._clock.now()
+            held = presend.check(self._repository, connector, self._client, token, claim, account.platform, now)
+            if held is not None:
+                return self._fail(item.id, held)
+            sent = connector.send(self._client, token, claim.reply)
         except UncertainDelivery as error:
+            if can_find:
+                # Retried later, and the retry looks on the platform first: posted once, never twice.
+                wait = RETRY_BASE * (1 << max(item.attempts - 1, 0))
+                reason = f"{error} Checking the platform before trying again."
+                return self._retry(item.id, item.attempts, reason, wait, uncertain=True)
             return self._fail(item.id, f"{error} It may have been posted: check the platform before retrying.")
         except AuthError as error:
             return self._fail(item.id, f"{error} The reply is kept; retry it after reconnecting.")
@@ -63,13 +96,27 @@ class OutboxSender:
         except Exception as error:
             log.exception("sending reply %s failed unexpectedly", item.id)
             return self._fail(item.id, f"Unexpected problem while sending ({type(error).__name__}); see the log.")
+        finally:
+            self._credentials.keep_rotated(item.account_id, connector, token)
         return self._repository.mark_sent(item.id, sent, self._clock.now())
 
-    def _retry(self, outbox_id: int, attempts: int, reason: str, wait: timedelta) -> DeliveryReport:
+    def _retry(
+        self, outbox_id: int, attempts: int, reason: str, wait: timedelta, *, uncertain: bool | None = None
+    ) -> DeliveryReport:
         if attempts >= MAX_AUTOMATIC_ATTEMPTS:
-            return self._fail(outbox_id, f"{reason} Gave up after {attempts} attempts; retry when the network is back.")
-        return self._repository.mark_send_failed(outbox_id, reason, self._clock.now() + wait)
+            reason = f"{reason} Gave up after {attempts} attempts; retry when the network is back."
+            return self._fail(outbox_id, reason, uncertain=uncertain)
+        return self._repository.mark_send_failed(outbox_id, reason, self._clock.now() + wait, uncertain=uncertain)
 
-    def _fail(self, outbox_id: int, reason: str) -> DeliveryReport:
+    def _fail(self, outbox_id: int, reason: str, *, uncertain: bool | None = None) -> DeliveryReport:
         log.info("reply %s not sent: %s", outbox_id, reason)
-        return self._repository.mark_send_failed(outbox_id, reason, None)
+        return self._repository.mark_send_failed(outbox_id, reason, None, uncertain=uncertain)
+
+    def _earlier_attempt(self, connector: Connector, token: str, claim: ClaimedReply) -> SentReply | None:
+        """After an uncertain attempt, the reply as the platform already has it, if it does."""
+        if not claim.uncertain or not isinstance(connector, FindsSentReplies):
+            return None
+        found = connector.find_sent(self._client, token, claim.reply)
+        if found is not None:
+            log.info("reply %s was already posted by an earlier attempt; not sending it again", claim.item.id)
+        return found

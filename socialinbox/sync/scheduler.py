@@ -6,17 +6,26 @@ another poll of the same account (``max_instances=1``), and runs missed while th
 one (``coalesce``). After each poll the account's next run moves to what the report says: sooner never,
 later when the platform asked us to wait or the account is backing off; an account that needs reconnecting
 is paused until the owner signs in again.
+
+Long-polling accounts (``poll_interval_s == 0``, e.g. Telegram's ``getUpdates``) poll again the moment the last
+poll returns: the platform holds each request open until something arrives, so a message shows within seconds.
+Those polls run on their own daemon threads, so a request waiting on the network neither takes a worker from the
+other accounts nor holds up quitting; a report that arrives after ``shutdown`` is dropped.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from apscheduler.executors.base import BaseExecutor, run_job
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -28,10 +37,39 @@ log = logging.getLogger(__name__)
 
 ResultSink = Callable[[object], None]
 OUTBOX_JOB = "outbox"
+LONG_POLL_EXECUTOR = "long-poll"
+LONG_POLL_FALLBACK_S = 300  # the trigger's own interval; each long poll reschedules itself at once anyway
 
 
 def _poll_job_id(account_id: int) -> str:
     return f"poll-{account_id}"
+
+
+def _long_polling(account: Account) -> bool:
+    return account.poll_interval_s == 0
+
+
+class _DaemonThreadExecutor(BaseExecutor):  # type: ignore[misc]
+    """Runs each job on a fresh daemon thread: a long poll may wait on the network when the app quits.
+
+    A job that returns True runs again at once, re-armed only after this run is counted as finished: re-arming from
+    inside the run raced with that count, and APScheduler then skipped the new run as a second instance and left the
+    account to the fallback trigger, minutes later (docs/performance.md, B7).
+    """
+
+    def _do_submit_job(self, job: Any, run_times: list[datetime]) -> None:
+        def run() -> None:
+            try:
+                events = run_job(job, job._jobstore_alias, run_times, self._logger.name)
+            except BaseException as error:
+                self._run_job_error(job.id, error, error.__traceback__)
+            else:
+                self._run_job_success(job.id, events)
+                if events and getattr(events[-1], "retval", None) is True:
+                    with contextlib.suppress(JobLookupError, SchedulerNotRunningError):
+                        self._scheduler.modify_job(job.id, next_run_time=_now())
+
+        threading.Thread(target=run, name=f"socialinbox-{job.id}", daemon=True).start()
 
 
 class SyncScheduler:
@@ -48,8 +86,9 @@ class SyncScheduler:
         self._sender = sender
         self._on_result = on_result
         self._outbox_interval_s = outbox_interval_s
+        self._stopping = threading.Event()
         self._scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(workers)},
+            executors={"default": ThreadPoolExecutor(workers), LONG_POLL_EXECUTOR: _DaemonThreadExecutor()},
             job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 60},
             timezone=UTC,
         )
@@ -73,13 +112,15 @@ class SyncScheduler:
 
     def add_account(self, account: Account) -> None:
         """Schedule polling for an account; the first poll runs now unless it needs reconnecting."""
+        long_poll = _long_polling(account)
         job = self._scheduler.add_job(
             self._poll,
-            IntervalTrigger(seconds=account.poll_interval_s),
+            IntervalTrigger(seconds=LONG_POLL_FALLBACK_S if long_poll else account.poll_interval_s),
             args=(account.id,),
             id=_poll_job_id(account.id),
             replace_existing=True,
             next_run_time=_now(),
+            executor=LONG_POLL_EXECUTOR if long_poll else "default",
         )
         if account.polling_stopped:
             job.pause()
@@ -98,23 +139,31 @@ class SyncScheduler:
 
     def shutdown(self) -> None:
         """Stop and wait for running jobs, so nothing reports into a GUI that is going away."""
+        self._stopping.set()  # long polls still waiting on the network report nothing once they return
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
 
-    def _poll(self, account_id: int) -> None:
+    def _poll(self, account_id: int) -> bool:
+        """Poll once; True asks the long-poll executor to listen again as soon as this run is done."""
         report = self._service.poll_account(account_id)
-        self._reschedule(report)
+        if self._stopping.is_set():
+            return False
+        again = self._reschedule(report)
         self._on_result(report)
+        return again
 
-    def _reschedule(self, report: SyncReport) -> None:
+    def _reschedule(self, report: SyncReport) -> bool:
         job_id = _poll_job_id(report.account.id)
         try:
             if report.account.health is Health.NEEDS_RECONNECT:
                 self._scheduler.pause_job(job_id)
+            elif _long_polling(report.account) and report.ok:
+                return True  # listen again at once (the executor re-arms the job after this run)
             elif report.account.next_poll_at is not None:
                 self._scheduler.modify_job(job_id, next_run_time=report.account.next_poll_at)
         except JobLookupError:
             pass  # the account was removed while it was being polled
+        return False
 
     def _send_outbox(self) -> None:
         for delivery in self._sender.send_due():

@@ -11,6 +11,7 @@ Each outcome sets the account's health and when it should be polled next:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Mapping
@@ -18,14 +19,23 @@ from datetime import timedelta
 
 import httpx
 
-from socialinbox.connectors.base import AuthError, Connector, ConnectorFactory, RateLimited, TransientError
+from socialinbox.connectors.base import (
+    AuthError,
+    Connector,
+    ConnectorFactory,
+    RateLimited,
+    RotatesCredentials,
+    TransientError,
+)
 from socialinbox.domain import Account, Clock, Health, Platform, SyncReport
 from socialinbox.secrets import SecretStore, account_key
+from socialinbox.storage.engine import StorageUnavailable
 from socialinbox.storage.repository import Repository
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(minutes=30)
+MIN_BACKOFF = timedelta(seconds=5)
 
 
 class MissingSignIn(AuthError):
@@ -72,6 +82,24 @@ class Credentials:
             raise MissingSignIn("No sign-in is stored for this account. Reconnect it to resume.")
         return token
 
+    def keep_rotated(self, account_id: int, connector: Connector | None, token: str | None) -> None:
+        """Store the sign-in a connector renewed while using ``token`` (see ``RotatesCredentials``).
+
+        Only while ``token`` is still the stored one: a reconnect meanwhile wins. Never raises: a keyring hiccup here
+        must not hide the outcome of the poll or send that just ran.
+        """
+        if token is None or connector is None:
+            return
+        if not isinstance(connector, RotatesCredentials):
+            return
+        try:
+            rotated = connector.rotated_token(token)
+            key = account_key(account_id)
+            if rotated and rotated != token and self._secrets.get(key) == token:
+                self._secrets.set(key, rotated)
+        except Exception as error:  # the secret store's own errors vary by backend
+            log.warning("account %s: could not store the renewed sign-in (%s)", account_id, type(error).__name__)
+
 
 class SyncService:
     def __init__(
@@ -89,13 +117,37 @@ class SyncService:
         self._clock = clock
         self._failures: dict[int, int] = {}
         self._failures_lock = threading.Lock()
+        self._last_seen: dict[int, Account] = {}  # for reporting when the database cannot even be read
 
     def poll_account(self, account_id: int) -> SyncReport:
+        try:
+            return self._poll_account(account_id)
+        except StorageUnavailable as error:
+            return self._storage_problem(account_id, error)
+
+    def _storage_problem(self, account_id: int, error: StorageUnavailable) -> SyncReport:
+        """The database is locked, full or read-only: nothing can be recorded, so the report alone carries the news
+        (with the last account state seen) and the next poll comes after a backoff, by when the cause may be gone."""
+        account = self._last_seen.get(account_id)
+        if account is None:
+            raise error  # never read at all: there is no account to report on
+        log.warning("account %s: storage unavailable (%s)", account_id, error.problem.value)
+        wait = self._backoff(account)
+        shown = dataclasses.replace(
+            account, health=Health.TRANSIENT_ERROR, health_detail=str(error), next_poll_at=self._clock.now() + wait
+        )
+        return SyncReport(shown, (), (), error=str(error))
+
+    def _poll_account(self, account_id: int) -> SyncReport:
         account = self._repository.account(account_id)
+        self._last_seen[account_id] = account
         try:
             connector = self._connectors.for_account(account)
             token = self._credentials.token_for(account)
-            result = connector.poll(self._client, token, self._repository.cursor(account_id))
+            try:
+                result = connector.poll(self._client, token, self._repository.cursor(account_id))
+            finally:
+                self._credentials.keep_rotated(account.id, connector, token)
             now = self._clock.now()
             saved = self._repository.save_poll(account_id, result, now, now + self._interval(account))
         except AuthError as error:
@@ -105,6 +157,8 @@ class SyncService:
             return self._problem(account, Health.RATE_LIMITED, str(error), wait)
         except TransientError as error:
             return self._problem(account, Health.TRANSIENT_ERROR, str(error), self._backoff(account))
+        except StorageUnavailable:
+            raise  # not a bug: poll_account reports it without writing
         except Exception as error:
             log.exception("polling account %s (%s) failed unexpectedly", account.id, account.platform.value)
             detail = f"Unexpected problem ({type(error).__name__}); retrying later. Details are in the log."
@@ -126,7 +180,9 @@ class SyncService:
         with self._failures_lock:
             failures = self._failures.get(account.id, 0) + 1
             self._failures[account.id] = failures
-        return min(self._interval(account) * (1 << min(failures, 10)), MAX_BACKOFF)
+        # A long-polling account (interval 0) still waits between failed polls, or it would hammer the server.
+        base = max(self._interval(account), MIN_BACKOFF)
+        return min(base * (1 << min(failures, 10)), MAX_BACKOFF)
 
     def _reset_failures(self, account_id: int) -> None:
         with self._failures_lock:

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from socialinbox.storage.engine import StorageUnavailable
+
 log = logging.getLogger(__name__)
 
 
@@ -39,7 +41,7 @@ class BackgroundTasks:
     def _run(self, name: str, work: Callable[[], Any], context: Any) -> None:
         try:
             result = TaskResult(name, work(), context=context)
-        except (LookupError, ValueError) as error:
+        except (LookupError, ValueError, StorageUnavailable) as error:  # the owner can act on these as worded
             result = TaskResult(name, error=str(error), context=context)
         except Exception as error:
             log.exception("task %s failed", name)

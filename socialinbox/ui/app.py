@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -11,13 +12,21 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from socialinbox.paths import AppPaths, paths_in
+from socialinbox.storage.engine import StorageUnavailable
+from socialinbox.sync.reminders import CLOCK_TICK_S
 from socialinbox.sync.scheduler import SyncScheduler
 from socialinbox.sync.tasks import BackgroundTasks
+from socialinbox.template_store import TemplateStore
+from socialinbox.ui.accounts_controller import AccountsController
+from socialinbox.ui.answering import AnsweringController
+from socialinbox.ui.clock_setup import ClockFeature
 from socialinbox.ui.controller import InboxController
+from socialinbox.ui.desktop_features import DesktopFeatures, claim_instance, start_desktop_session, startup_request
 from socialinbox.ui.main_window import MainWindow
+from socialinbox.ui.notification_policy import PoliteNotifier
 from socialinbox.ui.notifications import build_notifier
 from socialinbox.ui.sync_bridge import SyncBridge
 from socialinbox.ui.tray import InboxTray
@@ -40,9 +49,11 @@ class InboxApp:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.bridge = SyncBridge()
-        self.tasks = BackgroundTasks(self.bridge.publish)
-        self.scheduler = SyncScheduler(core.service, core.sender, self.bridge.publish)
-        self.window = MainWindow(core.repository, core.clock.now)
+        self.clock = ClockFeature(core)  # before the workers: they warm its triage cache before publishing
+        publish = self.clock.publish_through(self.bridge.publish)
+        self.tasks = BackgroundTasks(publish)
+        self.scheduler = SyncScheduler(core.service, core.sender, publish)
+        self.window = MainWindow(core.repository, core.clock.now, sources=self.clock.sources)
         self.window.setWindowIcon(app_icon())
         self.tray = (
             InboxTray(app_icon(), self.window.bring_to_front, self.quit, self.window) if InboxTray.available() else None
@@ -56,19 +67,46 @@ class InboxApp:
             send_now=self.scheduler.send_now,
             now=core.clock.now,
         )
-        self.notifier = build_notifier(self.controller.open_conversation, self.tray, icon_path=_icon_path())
+        self.answering = AnsweringController(
+            self.window,
+            core.repository,
+            self.tasks,
+            TemplateStore.in_folder(core.paths.config_dir),
+            settings=lambda: self.core.settings,
+            send_now=self.scheduler.send_now,
+            now=core.clock.now,
+            bridge=self.bridge,
+        )
+        # On, off, quiet hours and sound are the owner's preferences, read at each notification.
+        self.notifier = PoliteNotifier(
+            build_notifier(
+                self.controller.open_conversation,
+                self.tray,
+                icon_path=_icon_path(),
+                on_done=self.controller.on_done_requested,
+            ),
+            settings=lambda: self.core.settings,
+            now=core.clock.now,
+        )
         self.controller.set_notifier(self.notifier)
+        self.clock.attach(self)
+        # Accounts menu: add, connection details, one-click reconnect (polling resumes), remove.
+        self.accounts = AccountsController(
+            core, self.window, self.scheduler, self.bridge, refresh_counts=self.controller.refresh_counts
+        )
         if self.tray is not None:
             self.tray.show()
             self.window.counts_changed = self.tray.set_needs_reply  # type: ignore[method-assign]
             self.window.set_close_to_tray(lambda: True)
+        # Preferences, Help, closing to the tray (with its one-time note), start at login, second starts.
+        self.desktop = DesktopFeatures(self, app_icon())
 
     def start(self) -> None:
         accounts = self.core.repository.accounts()
         self.controller.start(accounts)
-        self.scheduler.add_tick(
-            "snooze", SNOOZE_CHECK_S, lambda: list(self.core.repository.wake_snoozed(self.core.clock.now()))
-        )
+        # The clock's tick wakes snoozes, fires reminders once each and queues away replies.
+        self.scheduler.add_tick("clock", CLOCK_TICK_S, self.clock.tick)
+        self.clock.start(self)
         self.scheduler.start(accounts)
         self.window.show()
         if self.core.secrets_warning:
@@ -101,24 +139,42 @@ def _icon_path() -> str:
     return str(resources.files("socialinbox") / "resources" / "icons" / "socialinbox.svg")
 
 
-def run_app(paths: AppPaths, *, demo: bool = False, smoke_test: bool = False) -> int:
+def run_app(
+    paths: AppPaths, *, demo: bool = False, smoke_test: bool = False, open_conversation: int | None = None
+) -> int:
     if smoke_test:
         return _smoke_test(paths)
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Social Inbox")
     app.setDesktopFileName("socialinbox")
     app.setQuitOnLastWindowClosed(False)
-    core = build_core(paths)
+    # A second start on the same data folder hands its request to the running copy and ends here.
+    instance = claim_instance(paths, startup_request(demo=demo, open_conversation=open_conversation))
+    if instance is None:
+        return 0
+    try:
+        core = build_core(paths)
+    except StorageUnavailable as error:  # locked, full, read-only, or an upgrade that failed and was undone
+        QMessageBox.critical(None, "Social Inbox cannot open its inbox", str(error))
+        return 1
     if demo:
         ensure_demo_account(core)
     else:
         connect_demo_on_first_start(core)
     inbox = InboxApp(core)
+    desktop_session = start_desktop_session(app, inbox, instance)  # theme, crash notice, later starts
     app.aboutToQuit.connect(inbox.shutdown)
     if inbox.tray is None:
         app.setQuitOnLastWindowClosed(True)
     inbox.start()
-    return int(app.exec())
+    # Everything built so far lives as long as the app: keep it out of the garbage collector's full passes, which
+    # otherwise held the GIL (and so the window) for 100-500 ms while a big sync landed (docs/performance.md, B6).
+    gc.freeze()
+    if open_conversation is not None:
+        inbox.controller.open_conversation(open_conversation)
+    code = int(app.exec())
+    del desktop_session
+    return code
 
 
 def _smoke_test(paths: AppPaths) -> int:

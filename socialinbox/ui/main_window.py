@@ -7,12 +7,12 @@ from datetime import datetime
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QListView, QMainWindow, QMessageBox, QSplitter, QWidget
+from PySide6.QtWidgets import QLabel, QListView, QMainWindow, QMenu, QMessageBox, QSplitter, QWidget
 
 from socialinbox import __version__
 from socialinbox.domain import Account, Conversation, SyncReport
 from socialinbox.storage.repository import InboxCounts, InboxView, Repository
-from socialinbox.ui.inbox_sources import inbox_source
+from socialinbox.ui.inbox_sources import InboxSource, inbox_source
 from socialinbox.ui.models.inbox_model import InboxModel
 from socialinbox.ui.models.navigation_model import NavEntry, NavigationModel
 from socialinbox.ui.timefmt import local_time
@@ -32,10 +32,20 @@ class MainWindow(QMainWindow):
     reopen_requested = Signal("qlonglong")
     retry_requested = Signal("qlonglong")
 
-    def __init__(self, repository: Repository, now: Callable[[], datetime], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        repository: Repository,
+        now: Callable[[], datetime],
+        parent: QWidget | None = None,
+        *,
+        sources: Callable[..., InboxSource] = inbox_source,  # the clock passes "Needs reply" in due order
+    ) -> None:
         super().__init__(parent)
         self.now = now
         self._repository = repository
+        self._sources = sources
+        # The clock's hook: a holding reply or a confirmed follow-up is queued there (True), else here.
+        self.send_hook: Callable[[Conversation, str], bool] | None = None
         self._close_to_tray: Callable[[], bool] = lambda: False
         self.setWindowTitle("Social Inbox")
         self.resize(1200, 760)
@@ -47,7 +57,7 @@ class MainWindow(QMainWindow):
         self.navigation.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.navigation.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.navigation.setSpacing(2)
-        source = inbox_source(repository, InboxView.NEEDS_REPLY)
+        source = sources(repository, InboxView.NEEDS_REPLY)
         self.inbox_model = InboxModel(
             source.fetch_page, source.page_after, source.sort_key, source.accepts, parent=self
         )
@@ -81,7 +91,7 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
-        self.quit_action = self._action("&Quit", "Ctrl+Q", "Quit Social Inbox (polling stops)")
+        self.quit_action = self._action("&Quit", "Ctrl+Q", "Quit Social Inbox; polling stops (Ctrl+Q)")
         file_menu.addAction(self.quit_action)
         conversation_menu = menus.addMenu("&Conversation")
         self.next_action = self._action("&Next conversation", "J", "Move down the inbox (J)", self.on_next)
@@ -105,6 +115,28 @@ class MainWindow(QMainWindow):
             action.triggered.connect(slot)
         for widget in (self.inbox, self.navigation):
             widget.addAction(action)
+        return action
+
+    def menu_named(self, title: str) -> QMenu:
+        """The menu bar's menu with this title ("&View"), added before Help when it does not exist yet."""
+        actions = self.menuBar().actions()
+        for action in actions:
+            if action.text() == title and action.menu() is not None:
+                return action.menu()  # type: ignore[return-value]
+        menu = QMenu(title, self)
+        help_action = next((a for a in actions if a.text() == "&Help"), None)
+        if help_action is not None:
+            self.menuBar().insertMenu(help_action, menu)
+        else:
+            self.menuBar().addMenu(menu)
+        return menu
+
+    def add_menu_action(
+        self, menu: str, text: str, keys: str, tip: str, slot: Callable[[], None] | None = None
+    ) -> QAction:
+        """An action with the window's shortcut rules, in the menu called ``menu`` (for features that add their own)."""
+        action = self._action(text, keys, tip, slot)
+        self.menu_named(menu).addAction(action)
         return action
 
     def _wire(self) -> None:
@@ -167,7 +199,7 @@ class MainWindow(QMainWindow):
         if not isinstance(entry, NavEntry):
             return
         view = entry.view or InboxView.ALL
-        source = inbox_source(self._repository, view, entry.account_id)
+        source = self._sources(self._repository, view, entry.account_id)
         self.inbox_model.set_source(source.fetch_page, source.page_after, source.sort_key, source.accepts)
 
     def on_inbox_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
@@ -178,6 +210,8 @@ class MainWindow(QMainWindow):
     def on_send_requested(self, text: str) -> None:
         conversation = self.pane.conversation
         if conversation is not None:
+            if self.send_hook is not None and self.send_hook(conversation, text):
+                return
             self.reply_requested.emit(conversation.id, text)
 
     def on_next(self) -> None:
@@ -195,6 +229,11 @@ class MainWindow(QMainWindow):
         if step > 0 and current == rows - 1 and self.inbox_model.canFetchMore(QModelIndex()):
             self.inbox_model.fetchMore(QModelIndex())
             target = min(self.inbox_model.rowCount() - 1, current + step)
+        # Rows hidden by the search (/) are skipped; with none further that way, stay where we are.
+        while 0 <= target < self.inbox_model.rowCount() and self.inbox.isRowHidden(target) and target != current:
+            target += 1 if step > 0 or current < 0 else -1
+        if not 0 <= target < self.inbox_model.rowCount() or self.inbox.isRowHidden(target):
+            return
         index = self.inbox_model.index(target)
         self.inbox.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         self.inbox.scrollTo(index)

@@ -49,6 +49,9 @@ APP_NAME = "Social Inbox"
 _SERVICE = "org.freedesktop.Notifications"
 _OBJECT_PATH = "/org/freedesktop/Notifications"
 _OPEN_ACTIONS = ["default", "Open"]  # "default" is the click on the notification itself
+_DONE_ACTION = ["mark-done", "Mark done"]
+_SOUND_HINTS = {"sound-name": ("s", "message-new-instant")}  # a freedesktop sound-theme name
+_SILENT_HINTS = {"suppress-sound": ("b", True)}
 _HINTS = {"urgency": ("y", 1), "category": ("s", "im.received")}  # 1: normal urgency
 _SERVER_DEFAULT_TIMEOUT = -1
 _REMEMBERED_IDS = 256  # bounds the id map on servers that never send NotificationClosed
@@ -80,16 +83,33 @@ class ActivationBridge(QObject):
 
     # qlonglong, not int: PySide6 maps int to a 32-bit C int, and an id past 2**31 would arrive as 0 (only a warning).
     activated = Signal("qlonglong")  # type: ignore[arg-type]  # the stubs only list Python types
+    done = Signal("qlonglong")  # type: ignore[arg-type]  # "Mark done" was pressed on this conversation's notification
 
-    def __init__(self, on_activated: Callable[[int], None], parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        on_activated: Callable[[int], None],
+        parent: QObject | None = None,
+        on_done: Callable[[int], None] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._callback = on_activated
+        self._on_done_callback = on_done
         # Queued even on the GUI thread: a click never re-enters the code that happened to be running.
         self.activated.connect(self._on_activated, Qt.ConnectionType.QueuedConnection)
+        self.done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
+
+    @property
+    def handles_done(self) -> bool:
+        return self._on_done_callback is not None
 
     @Slot("qlonglong")
     def _on_activated(self, conversation_id: int) -> None:
         self._callback(conversation_id)
+
+    @Slot("qlonglong")
+    def _on_done(self, conversation_id: int) -> None:
+        if self._on_done_callback is not None:
+            self._on_done_callback(conversation_id)
 
 
 class FreedesktopNotifier:
@@ -124,15 +144,21 @@ class FreedesktopNotifier:
             raise
         # Servers with body-markup read the body as HTML: customer text must not become markup (or an <img>).
         self._escape_body = "body-markup" in capabilities
+        # Buttons only where the server shows them (and someone listens for "Mark done").
+        self._done_button = "actions" in capabilities and bridge.handles_done
+        self.sound = False  # the owner's preference; set by the app
         _LOG.info("desktop notifications go to %s %s", server[0], server[2])
-        self._worker = _BusWorker(connection, bridge.activated.emit)
+        self._worker = _BusWorker(connection, bridge.activated.emit, bridge.done.emit)
         self._worker.start()
 
     def notify(self, title: str, body: str, conversation_id: int | None = None) -> None:
         text = html.escape(body, quote=False) if self._escape_body else body
         # Without a conversation there is nothing to open, so the notification offers no action.
         actions = _OPEN_ACTIONS if conversation_id is not None else []
-        arguments = (APP_NAME, 0, self._icon, title, text, actions, _HINTS, _SERVER_DEFAULT_TIMEOUT)
+        if conversation_id is not None and self._done_button:
+            actions = [*actions, *_DONE_ACTION]
+        hints = {**_HINTS, **(_SOUND_HINTS if self.sound else _SILENT_HINTS)}
+        arguments = (APP_NAME, 0, self._icon, title, text, actions, hints, _SERVER_DEFAULT_TIMEOUT)
         self._worker.submit(new_method_call(_address(), "Notify", "susssasa{sv}i", arguments), conversation_id)
 
     def close(self) -> None:
@@ -148,9 +174,15 @@ class _BusWorker:
     the bus socket and a wake-up socket pair, so stop() and submit() take effect at once without polling.
     """
 
-    def __init__(self, connection: DBusConnection, on_clicked: Callable[[int], None]) -> None:
+    def __init__(
+        self,
+        connection: DBusConnection,
+        on_clicked: Callable[[int], None],
+        on_done: Callable[[int], None] | None = None,
+    ) -> None:
         self._connection = connection
         self._on_clicked = on_clicked
+        self._on_done = on_done
         self._outbox: queue.SimpleQueue[tuple[Message, int | None]] = queue.SimpleQueue()
         self._pending: dict[int, int | None] = {}  # serial of a Notify call -> conversation id
         self._shown: OrderedDict[int, int] = OrderedDict()  # notification id -> conversation id
@@ -246,6 +278,11 @@ class _BusWorker:
                 self._on_clicked(self._shown[body[0]])
             except Exception:  # a bad id must not end the thread that serves every later notification
                 _LOG.exception("could not hand a notification click to the GUI")
+        elif member == "ActionInvoked" and body[1] == "mark-done" and body[0] in self._shown and self._on_done:
+            try:
+                self._on_done(self._shown[body[0]])
+            except Exception:  # as above: the thread outlives one bad hand-over
+                _LOG.exception("could not hand 'Mark done' to the GUI")
         elif member == "NotificationClosed":
             self._shown.pop(body[0], None)
 
@@ -338,13 +375,15 @@ def build_notifier(
     *,
     bus_address: str | None = None,
     icon_path: str | None = None,
+    on_done: Callable[[int], None] | None = None,
 ) -> Notifier:
     """The first adapter that works here: freedesktop, then tray, then log. Call on the GUI thread.
 
-    ``on_activated(conversation_id)`` runs on the GUI thread when a notification is clicked. ``bus_address`` is a
-    D-Bus address; None means the session bus from DBUS_SESSION_BUS_ADDRESS.
+    ``on_activated(conversation_id)`` runs on the GUI thread when a notification is clicked, ``on_done`` when its
+    "Mark done" button is pressed (offered only where the server shows buttons). ``bus_address`` is a D-Bus
+    address; None means the session bus from DBUS_SESSION_BUS_ADDRESS.
     """
-    bridge = ActivationBridge(on_activated)
+    bridge = ActivationBridge(on_activated, on_done=on_done)
     for name, factory in _candidates(bridge, tray, bus_address, icon_path):
         try:
             notifier = factory()

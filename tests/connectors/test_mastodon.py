@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from socialinbox.connectors import mastodon
+from socialinbox.connectors import http
 from socialinbox.connectors.base import AuthError, RateLimited, Rejected, TransientError, UncertainDelivery
 from socialinbox.connectors.http import make_client
 from socialinbox.connectors.mastodon import (
@@ -26,108 +25,20 @@ from socialinbox.connectors.mastodon import (
 )
 from socialinbox.domain import Direction, OutgoingReply, RemoteAuthor, Visibility
 from tests.conftest import FakeClock
+from tests.connectors.fake_mastodon import (
+    FIXTURES,
+    SHOP_ID,
+    TOKEN,
+    FakeMastodon,
+    fixture,
+    mentions,
+    notification,
+    shop_reply,
+    status,
+)
 from tests.openapi_contract import OpenApiContract
 
-FIXTURES = Path(__file__).parent / "fixtures" / "mastodon"
-INSTANCE = "https://social.example"
-TOKEN = "tok-3f9a1c-never-in-a-message"
-SHOP_ID = "110000000000000001"
-RESET = "2026-11-23T09:05:00.000Z"
-
-
-def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-def status(template: str = "status_public.json", status_id: str | None = None, **changes: Any) -> dict[str, Any]:
-    entity = fixture(template)
-    entity.update(changes, **({"id": status_id} if status_id else {}))
-    return entity  # type: ignore[no-any-return]
-
-
-def notification(notification_id: int, entity: dict[str, Any] | None) -> dict[str, Any]:
-    account = entity["account"] if entity else fixture("account_remote.json")
-    return {
-        "id": str(notification_id),
-        "type": "mention",
-        "created_at": "2026-11-23T08:41:08.120Z",
-        "group_key": f"ungrouped-{notification_id}",
-        "account": account,
-        "status": entity,
-    }
-
-
-def mentions(first: int, last: int) -> list[dict[str, Any]]:
-    return [notification(n, status(status_id=str(113520000000000000 + n))) for n in range(first, last + 1)]
-
-
-class FakeMastodon:
-    """Serves notifications like Mastodon does: newest first, max_id/min_id windows, Link and rate-limit headers."""
-
-    def __init__(self, contract: OpenApiContract | None) -> None:
-        self.contract = contract
-        self.notifications: list[dict[str, Any]] = []
-        self.requests: list[httpx.Request] = []
-        self.canned: list[httpx.Response | Exception] = []  # served first, in order, unchecked (deliberately odd)
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if self.contract is not None:
-            self.contract.check_request(request)
-        if self.canned:
-            answer = self.canned.pop(0)
-            if isinstance(answer, Exception):
-                raise answer
-            return answer
-        response = self.route(request)
-        if self.contract is not None and self.contract.declares_status(
-            request.method, request.url, response.status_code
-        ):
-            self.contract.check_response(request, response)
-        return response
-
-    def route(self, request: httpx.Request) -> httpx.Response:
-        path = request.url.path
-        if path == "/api/v2/instance":
-            return self.json(fixture("instance.json"))
-        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
-            return self.json(fixture("error_401.json"), status=401)
-        if path == "/api/v1/accounts/verify_credentials":
-            return self.json(fixture("credentials.json"))
-        if path == "/api/v1/statuses" and request.method == "POST":
-            return self.json(fixture("status_posted.json"))
-        if path == "/api/v1/notifications":
-            return self.page(request.url.params)
-        return self.json({"error": "Record not found"}, status=404)
-
-    def page(self, params: httpx.QueryParams) -> httpx.Response:
-        wanted = params.get_list("types[]")
-        found = sorted(
-            (n for n in self.notifications if not wanted or n["type"] in wanted), key=lambda n: -int(n["id"])
-        )
-        limit = min(int(params.get("limit", "40")), 80)
-        if "max_id" in params:
-            found = [n for n in found if int(n["id"]) < int(params["max_id"])]
-        if "min_id" in params:  # the oldest `limit` after min_id, still served newest first
-            found = sorted((n for n in found if int(n["id"]) > int(params["min_id"])), key=lambda n: int(n["id"]))
-            found = list(reversed(found[:limit]))
-        chosen = found[:limit]
-        headers = {}
-        if chosen:
-            base = f"{INSTANCE}/api/v1/notifications"
-            headers["Link"] = (
-                f'<{base}?max_id={chosen[-1]["id"]}&types%5B%5D=mention>; rel="next", '
-                f'<{base}?min_id={chosen[0]["id"]}&types%5B%5D=mention>; rel="prev"'
-            )
-        return self.json(chosen, headers=headers)
-
-    @staticmethod
-    def json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> httpx.Response:
-        rate = {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "296", "X-RateLimit-Reset": RESET}
-        return httpx.Response(status, json=body, headers={**rate, **(headers or {})})
-
-    def notification_requests(self) -> list[httpx.QueryParams]:
-        return [r.url.params for r in self.requests if r.url.path == "/api/v1/notifications"]
+OWN_STATUSES = f"/api/v1/accounts/{SHOP_ID}/statuses"
 
 
 @pytest.fixture(scope="module")
@@ -183,8 +94,9 @@ def test_first_poll_backfills_two_pages_and_sets_the_cursor_to_the_newest_id(con
 
     assert [m.remote_id for m in result.messages] == [str(113520000000000000 + n) for n in range(21, 101)]
     assert result.cursor == "100"
-    assert [p.get("max_id") for p in fake.notification_requests()] == [None, "61"]
-    assert all(p.get_list("types[]") == ["mention"] and p["limit"] == "40" for p in fake.notification_requests())
+    asked = fake.requests_to("/api/v1/notifications")
+    assert [p.get("max_id") for p in asked] == [None, "61"]
+    assert all(p.get_list("types[]") == ["mention"] and p["limit"] == "40" for p in asked)
     assert result.warnings  # older mentions exist and stay on Mastodon
 
 
@@ -205,17 +117,19 @@ def test_later_poll_follows_prev_links_so_a_burst_larger_than_a_page_is_not_cut(
     assert len(result.messages) == 95
     assert {m.remote_id for m in result.messages} == {str(113520000000000000 + n) for n in range(56, 151)}
     assert result.cursor == "150"
-    assert [p.get("min_id") for p in fake.notification_requests()] == ["55", "95", "135", "150"]
+    assert [p.get("min_id") for p in fake.requests_to("/api/v1/notifications")] == ["55", "95", "135", "150"]
 
 
 def test_poll_with_nothing_new_keeps_the_cursor(connector, client, fake) -> None:
     fake.notifications = mentions(1, 5)
 
-    result = connector.poll(client, TOKEN, "5")
+    fake.own_statuses = [shop_reply("900", "113520000000000001", "2026-11-23T08:00:00Z")]
+
+    result = connector.poll(client, TOKEN, "5|900")
 
     assert result.messages == ()
-    assert result.cursor == "5"
-    assert len(fake.requests) == 1
+    assert result.cursor == "5|900"
+    assert [r.url.path for r in fake.requests] == ["/api/v1/notifications", OWN_STATUSES]
 
 
 def test_ids_are_compared_as_numbers_not_as_text(connector, client, fake) -> None:
@@ -328,6 +242,45 @@ def test_statuses_from_the_shops_own_account_are_outbound(connector, client, fak
     assert connector.poll(client, TOKEN, None).messages[0].direction is Direction.OUTBOUND
 
 
+def test_first_poll_backfills_the_shops_own_replies_as_outbound_messages(connector, client, fake) -> None:
+    fake.notifications = mentions(1, 2)
+    answer = shop_reply("113520000000000900", "113520000000000001", "2026-11-23T08:50:00Z", "Yes, two left!")
+    own_post = status("status_posted.json", "113520000000000800", in_reply_to_id=None)  # a post, not a reply
+    fake.own_statuses = [answer, own_post]
+
+    result = connector.poll(client, TOKEN, None)
+
+    reply_message = result.messages[-1]
+    assert [m.remote_id for m in result.messages] == ["113520000000000001", "113520000000000002", answer["id"]]
+    assert reply_message.direction is Direction.OUTBOUND
+    assert (reply_message.in_reply_to, reply_message.text) == ("113520000000000001", "Yes, two left!")
+    assert result.cursor == "2|113520000000000900"
+    asked = fake.requests_to(OWN_STATUSES)[0]
+    assert (asked["exclude_reblogs"], asked["limit"]) == ("true", "40")
+
+
+def test_later_poll_asks_only_for_own_statuses_newer_than_the_second_cursor_part(connector, client, fake) -> None:
+    old = shop_reply("113520000000000900", "113520000000000001", "2026-11-23T08:50:00Z")
+    new = shop_reply("113520000000000950", "113520000000000002", "2026-11-23T08:55:00Z")
+    fake.own_statuses = [old, new]
+
+    result = connector.poll(client, TOKEN, "7|113520000000000900")
+
+    assert [m.remote_id for m in result.messages] == [new["id"]]
+    assert fake.requests_to(OWN_STATUSES)[0]["min_id"] == "113520000000000900"
+    assert result.cursor == "7|113520000000000950"
+
+
+def test_own_statuses_are_not_asked_for_when_the_shops_account_id_is_unknown(client, fake, clock) -> None:
+    anonymous = build_mastodon({"instance_url": "social.example"}, clock)
+    fake.notifications = mentions(1, 1)
+
+    result = anonymous.poll(client, TOKEN, None)
+
+    assert result.cursor == "1"
+    assert fake.requests_to(OWN_STATUSES) == []
+
+
 def test_rate_limit_headers_become_the_budget(connector, client, fake) -> None:
     budget = connector.poll(client, TOKEN, None).rate_budget
 
@@ -397,7 +350,7 @@ def test_network_failures_while_polling_are_transient(connector, client, fake, f
 
 
 def test_oversized_answer_is_refused(connector, client, fake, monkeypatch) -> None:
-    monkeypatch.setattr(mastodon, "MAX_BODY_BYTES", 10_000)
+    monkeypatch.setattr(http, "MAX_BODY_BYTES", 10_000)
     fake.notifications = mentions(1, 20)
 
     with pytest.raises(TransientError, match="too large"):
@@ -564,7 +517,7 @@ def test_every_request_and_response_matches_the_openapi_spec(contract, connector
     connector.send(client, TOKEN, reply(Visibility.PRIVATE))
     connector.instance_limits(client)
 
-    assert len(fake.requests) == 8  # each one passed check_request, each fixture answer check_response
+    assert len(fake.requests) == 10  # each one passed check_request, each fixture answer check_response
 
 
 def test_the_scopes_asked_for_cover_every_endpoint_the_connector_calls(contract, connector, client, fake) -> None:

@@ -13,27 +13,32 @@ appears twice and the rows always equal the start of the full sorted list.
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
 
 from socialinbox.domain import PLATFORM_LABELS, Conversation, Visibility
-from socialinbox.storage.repository import PageAfter
 from socialinbox.ui.models import plain_tooltip
 from socialinbox.ui.timefmt import local_time, spoken_age
 from socialinbox.ui.views.platform_style import STATUS_LABELS
 
+if TYPE_CHECKING:  # a type only: the inbox's first paint needs no database layer loaded (B4)
+    from socialinbox.storage.repository import PageAfter
+
 ConversationRole = Qt.ItemDataRole.UserRole + 1  # the whole Conversation
 
-FetchPage = Callable[[PageAfter | None, int], list[Conversation]]
-PageAfterOf = Callable[[Conversation], PageAfter]
+FetchPage = Callable[["PageAfter | None", int], list[Conversation]]
+PageAfterOf = Callable[[Conversation], "PageAfter"]
 SortKey = Callable[[Conversation], tuple[Any, ...]]
 Accepts = Callable[[Conversation], bool]
 # The model's own key: the caller's sort key, then the id, so keys are unique and bisect finds exactly one row.
 _Key = tuple[tuple[Any, ...], int]
 
+SLICE_S = 0.010  # the longest one slice of a big batch of upserts may hold the GUI thread
+SLICED_ABOVE = 400  # conversations in one batch; fewer are applied at once
 _TOOLTIP_PREVIEW_CHARS = 500
 _SPOKEN_PREVIEW_CHARS = 200
 
@@ -92,6 +97,8 @@ class InboxModel(QAbstractListModel):
         self._after: PageAfter | None = None  # keyset position of the next page
         self._boundary: _Key | None = None
         self._has_more = False  # nothing is fetched before reload()
+        self._pending: dict[int, Conversation] = {}  # upserts waiting for the next turn of the event loop
+        self._drain_scheduled = False
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -104,6 +111,7 @@ class InboxModel(QAbstractListModel):
         """Forget every row and load the first page again."""
         self.beginResetModel()
         try:
+            self._pending = {}  # the first page is read fresh: nothing older may be applied over it
             self._rows, self._keys, self._key_by_id = [], [], {}
             self._after, self._boundary, self._has_more = None, None, False
             page = self._fetch_page(None, self._page_size)
@@ -141,14 +149,48 @@ class InboxModel(QAbstractListModel):
 
         A row is updated in place or moved to its new position; a new conversation is inserted where it sorts; one
         that no longer belongs (``accepts`` is false) or now sorts beyond the loaded pages is removed or skipped.
+        A batch of more than ``SLICED_ABOVE`` (a back-fill's thousands) is applied in slices of about ``SLICE_S``
+        each, the rest on the next turns of the event loop, so the window never freezes: working out the sort key
+        of every conversation (due time and triage) took a 10,000-message sync a quarter of a second of the GUI
+        thread (docs/performance.md, B6). Smaller batches are applied at once, as before.
         """
         latest = {c.id: c for c in conversations}  # the last version of an id in the batch wins
+        for conversation_id in latest:
+            self._pending.pop(conversation_id, None)  # this version is newer than any still waiting
+        deadline = time.perf_counter() + SLICE_S if len(latest) > SLICED_ABOVE else float("inf")
+        self._defer(self._apply(list(latest.values()), deadline))
+
+    def settled(self) -> bool:
+        """Whether every upsert has been applied (none is waiting for the event loop)."""
+        return not self._pending
+
+    def _defer(self, conversations: list[Conversation]) -> None:
+        for conversation in conversations:
+            self._pending[conversation.id] = conversation
+        if self._pending and not self._drain_scheduled:
+            self._drain_scheduled = True
+            QTimer.singleShot(0, self._drain)
+
+    def _drain(self) -> None:
+        self._drain_scheduled = False
+        waiting, self._pending = list(self._pending.values()), {}
+        self._defer(self._apply(waiting, time.perf_counter() + SLICE_S))
+
+    def _apply(self, conversations: list[Conversation], deadline: float) -> list[Conversation]:
+        """Apply ``conversations`` in order until ``deadline``; return the ones left for later."""
         gone: list[int] = []
         new: list[tuple[_Key, Conversation]] = []
-        for conversation in latest.values():
+        left: list[Conversation] = []
+        for index, conversation in enumerate(conversations):
+            if index % 16 == 15 and time.perf_counter() > deadline:
+                left = conversations[index:]
+                break
+            known = conversation.id in self._key_by_id
+            if not known and not self._accepts(conversation):
+                continue  # cheap to rule out first: its key is the costly part
             key = self._key(conversation)
             wanted = self._accepts(conversation) and self._inside_boundary(key)
-            if conversation.id in self._key_by_id:
+            if known:
                 if wanted:
                     self._replace(conversation, key)
                 else:
@@ -157,6 +199,7 @@ class InboxModel(QAbstractListModel):
                 new.append((key, conversation))
         self.remove_ids(gone)
         self._insert_sorted(new)
+        return left
 
     def remove_ids(self, ids: Iterable[int]) -> None:
         """Remove the rows of these conversations (unknown ids are ignored), one signal per adjacent run."""

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from socialinbox.domain import PLATFORM_LABELS, Conversation, Message, OutboxItem, OutboxState, Status
 from socialinbox.links import openable
+from socialinbox.sync.presend import is_held
 from socialinbox.ui.thread_html import thread_html
 from socialinbox.ui.views.composer import Composer
 
@@ -50,11 +51,13 @@ class ThreadView(QTextBrowser):
 class ConversationPane(QWidget):
     """Signals:
     done_requested(int), reopen_requested(int), retry_requested(int): owner actions on a conversation or a reply.
+    conversation_shown(Conversation | None, list[Message], list[OutboxItem]): the pane shows this now.
     """
 
     done_requested = Signal("qlonglong")
     reopen_requested = Signal("qlonglong")
     retry_requested = Signal("qlonglong")
+    conversation_shown = Signal(object, object, object)
 
     def __init__(self, now: Callable[[], datetime], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -103,6 +106,7 @@ class ConversationPane(QWidget):
             self.subtitle.setText("Pick a conversation on the left, or press J and K to move through the inbox.")
             self.thread.setHtml("")
             self.retry_button.hide()
+            self.conversation_shown.emit(None, [], [])
             return
         self._show_header(conversation)
         bar = self.thread.verticalScrollBar()
@@ -110,8 +114,10 @@ class ConversationPane(QWidget):
         self.thread.setHtml(thread_html(messages, outbox, self._now()))
         if not same or at_bottom:
             bar.setValue(bar.maximum())
-        self._failed = [item for item in outbox if item.state is OutboxState.FAILED]
+        # A held reply has its own bar (Send anyway / Edit / Discard); "Retry" is for replies that failed to send.
+        self._failed = [item for item in outbox if item.state is OutboxState.FAILED and not is_held(item)]
         self.retry_button.setVisible(bool(self._failed))
+        self.conversation_shown.emit(conversation, list(messages), list(outbox))
 
     def _show_header(self, conversation: Conversation) -> None:
         contact = conversation.contact

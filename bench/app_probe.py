@@ -1,0 +1,254 @@
+"""Runs in its own process for the GUI benchmarks (B4-B8) and prints one ``RESULT {json}`` line.
+
+    python -m bench.app_probe bare  --t0 T [--scroll N]          a bare PySide6 window with an empty list
+    python -m bench.app_probe app   --t0 T --data-dir D [--scroll N]   the real app (run_app) on a data folder
+    python -m bench.app_probe sync  --data-dir D --messages N    the app while a poll lands N messages (B6)
+    python -m bench.app_probe run   --data-dir D                 the real app, window closed to the tray (B7, B8)
+    python -m bench.app_probe paint-first --t0 T --data-dir D    an experiment for B4, not the app (see below)
+
+``--t0`` is the parent's ``time.time()`` just before it started this process, so start times include the
+interpreter's own start and every import. The first paint is the first Paint event of the list's viewport (with rows,
+for the app). ``--scroll N`` then scrolls the list to its end until N rows are loaded, and reports the resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication, QListView, QMainWindow, QWidget
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+def report(**values: Any) -> None:
+    print("RESULT " + json.dumps(values), flush=True)
+
+
+class FirstPaint(QObject):
+    """Calls ``then(view)`` once, at the first Paint of a list viewport that ``wanted(view)`` accepts."""
+
+    def __init__(self, wanted: Callable[[QListView], bool], then: Callable[[QListView], None]) -> None:
+        super().__init__()
+        self._wanted = wanted
+        self._then = then
+        self._done = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 -- a Qt override
+        if not self._done and event.type() == QEvent.Type.Paint and isinstance(watched, QWidget):
+            view = watched.parent()
+            if isinstance(view, QListView) and view.viewport() is watched and self._wanted(view):
+                self._done = True
+                self._then(view)
+        return False
+
+
+def scroll_through(view: QListView, rows: int, app: QApplication) -> int:
+    """Scroll to the end again and again, as the owner would, until ``rows`` are loaded or there are no more."""
+    model = view.model()
+    stalled = 0
+    while model.rowCount() < rows and stalled < 3:
+        before = model.rowCount()
+        view.scrollToBottom()
+        app.processEvents()
+        if model.rowCount() == before:
+            if not model.canFetchMore(view.rootIndex()):
+                stalled += 1
+            else:
+                model.fetchMore(view.rootIndex())  # the view only asks when its scroll bar moves
+    for row in range(0, model.rowCount(), 50):  # and look at every row on the way, as painting does
+        view.scrollTo(model.index(row, 0))
+        app.processEvents()
+    return int(model.rowCount())
+
+
+def _longest_list(view: QListView) -> QListView:
+    """Switch the app's inbox to "Done", the list with thousands of rows (the bare window has just its own)."""
+    window = view.window()
+    navigation, entries = getattr(window, "navigation", None), getattr(window, "navigation_model", None)
+    if navigation is None or entries is None:
+        return view
+    from socialinbox.storage.repository import InboxView
+
+    navigation.setCurrentIndex(entries.index(entries.row_for_view(InboxView.DONE)))
+    QApplication.processEvents()
+    return view
+
+
+def after_paint(args: argparse.Namespace, app: QApplication, started: float) -> Callable[[QListView], None]:
+    def then(view: QListView) -> None:
+        painted = time.time() - args.t0
+        result: dict[str, Any] = {"first_paint_s": painted, "in_process_s": time.perf_counter() - started}
+        if args.scroll:
+            view = _longest_list(view)
+            result["rows"] = scroll_through(view, args.scroll, app)
+            result["rss_mb"] = rss_mb()
+        else:
+            result["rows"] = view.model().rowCount()
+        report(**result)
+        sys.stdout.flush()
+        os._exit(0)  # the figure is taken; tearing down is not part of it
+
+    return then
+
+
+def run_bare(args: argparse.Namespace, started: float) -> None:
+    from PySide6.QtCore import QStringListModel
+
+    app = QApplication(sys.argv)
+    window = QMainWindow()
+    window.resize(1200, 760)
+    view = QListView(window)
+    view.setModel(QStringListModel([], view))
+    window.setCentralWidget(view)
+    watcher = FirstPaint(lambda _view: True, after_paint(args, app, started))  # kept: Qt does not own filters
+    app.installEventFilter(watcher)
+    window.show()
+    app.exec()
+
+
+def run_app(args: argparse.Namespace, started: float) -> None:
+    app = QApplication(sys.argv)  # run_app takes the existing instance, so the filter sees every event
+
+    def is_inbox(view: QListView) -> bool:
+        return view.accessibleName() == "Conversations" and view.model().rowCount() > 0
+
+    watcher = FirstPaint(is_inbox, after_paint(args, app, started))
+    app.installEventFilter(watcher)
+    from pathlib import Path
+
+    from socialinbox.paths import paths_in
+    from socialinbox.ui.app import run_app as real_run_app
+
+    real_run_app(paths_in(Path(args.data_dir)))
+
+
+_FIRST_PAGE = (
+    "SELECT c.id, c.account_id, a.platform, c.visibility, c.status, c.last_message_at, c.preview, c.waiting_since, "
+    "c.unread, c.snoozed_until, c.message_count, ct.id, ct.remote_id, ct.handle, ct.display_name, ct.followers "
+    "FROM conversation AS c JOIN contact AS ct ON ct.id = c.contact_id JOIN account AS a ON a.id = c.account_id "
+    "WHERE c.status = 'needs-reply' ORDER BY c.waiting_since, c.id LIMIT 100"
+)
+
+
+def run_paint_first(args: argparse.Namespace, started: float) -> None:
+    """What a start that paints before it builds could reach: the app's own model and delegate, the first page
+    read with the standard library's sqlite3, and none of the core (SQLAlchemy, connectors, scheduler) loaded yet."""
+    import sqlite3
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from socialinbox.domain import Contact, Conversation, Platform, Status, Visibility
+    from socialinbox.ui.models.inbox_model import InboxModel
+    from socialinbox.ui.views.inbox_delegate import InboxDelegate
+
+    def utc(text: str | None) -> datetime | None:
+        return None if text is None else datetime.fromisoformat(text + "+00:00")
+
+    def first_page(_after: object, _limit: int) -> list[Conversation]:
+        database = Path(args.data_dir) / "inbox.sqlite3"
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+            rows = connection.execute(_FIRST_PAGE).fetchall()
+        return [
+            Conversation(
+                id=r[0],
+                account_id=r[1],
+                platform=Platform(r[2]),
+                visibility=Visibility(r[3]),
+                status=Status(r[4]),
+                last_message_at=utc(r[5]),
+                preview=r[6],
+                waiting_since=utc(r[7]),
+                unread=r[8],
+                snoozed_until=utc(r[9]),
+                message_count=r[10],
+                contact=Contact(
+                    id=r[11], account_id=r[1], remote_id=r[12], handle=r[13], display_name=r[14], followers=r[15]
+                ),
+            )
+            for r in rows
+        ]
+
+    app = QApplication(sys.argv)
+    watcher = FirstPaint(lambda view: view.model().rowCount() > 0, after_paint(args, app, started))
+    app.installEventFilter(watcher)
+    window = QMainWindow()
+    window.resize(1200, 760)
+    view = QListView(window)
+    model = InboxModel(first_page, lambda c: None, lambda c: (c.waiting_since, c.id), lambda c: True, parent=view)
+    model.reload()
+    view.setModel(model)
+    view.setItemDelegate(InboxDelegate(lambda: datetime.now(UTC), parent=view))
+    view.setUniformItemSizes(True)
+    view.setLayoutMode(QListView.LayoutMode.Batched)
+    window.setCentralWidget(view)
+    window.show()
+    app.exec()
+
+
+def run_hidden(args: argparse.Namespace) -> None:
+    """The real app, its window closed as the owner closes it to the tray; runs until the parent stops it."""
+    from pathlib import Path
+
+    from PySide6.QtCore import QTimer
+
+    from socialinbox.paths import paths_in
+    from socialinbox.ui.app import run_app as real_run_app
+    from socialinbox.ui.main_window import MainWindow
+
+    app = QApplication(sys.argv)
+
+    def close_window() -> None:
+        for widget in app.topLevelWidgets():
+            if isinstance(widget, MainWindow) and widget.isVisible():
+                widget.hide()
+                report(hidden=True, rss_mb=rss_mb())
+                return
+        QTimer.singleShot(50, close_window)
+
+    QTimer.singleShot(0, close_window)
+    real_run_app(paths_in(Path(args.data_dir)))
+
+
+def main() -> None:
+    started = time.perf_counter()
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=["bare", "app", "sync", "run", "paint-first"])
+    parser.add_argument("--t0", type=float, default=0.0)
+    parser.add_argument("--data-dir", default="")
+    parser.add_argument("--scroll", type=int, default=0)
+    parser.add_argument("--messages", type=int, default=0)
+    args = parser.parse_args()
+    if args.mode == "bare":
+        run_bare(args, started)
+    elif args.mode == "app":
+        run_app(args, started)
+    elif args.mode == "paint-first":
+        run_paint_first(args, started)
+    elif args.mode == "sync":
+        from bench.sync_probe import run_sync
+
+        run_sync(args.data_dir, args.messages)
+    else:
+        run_hidden(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""B4-B6: start-up, memory and freezes of the real GUI, each in fresh processes (``bench/app_probe.py``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.measure import Outcome, Size
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE_TIMEOUT_S = 900
+
+
+def probe_environment(**extra: str) -> dict[str, str]:
+    """Offscreen Qt, no keyring of the machine's, no session bus (so no real notification daemon)."""
+    env = dict(os.environ)
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+        DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent/bench-bus",
+        PYTHONPATH=str(ROOT),
+    )
+    env.update(extra)
+    return env
+
+
+def run_probe(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Start a probe process and return what it reported; ``t0`` is taken just before the process starts."""
+    command = [sys.executable, "-m", "bench.app_probe", *args, "--t0", repr(time.time())]
+    done = subprocess.run(
+        command, cwd=ROOT, env=env or probe_environment(), capture_output=True, text=True, timeout=PROBE_TIMEOUT_S
+    )
+    for line in reversed(done.stdout.splitlines()):
+        if line.startswith("RESULT "):
+            return dict(json.loads(line.removeprefix("RESULT ")))
+    raise RuntimeError(f"probe {args[0]} reported nothing (exit {done.returncode}):\n{done.stderr[-3000:]}")
+
+
+def data_folder(database: Path, folder: Path) -> Path:
+    """A data folder holding a copy of ``database`` (the app writes to it), with the demo channel declined."""
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "config").mkdir(parents=True)
+    shutil.copyfile(database, folder / "inbox.sqlite3")
+    (folder / "config" / "settings.json").write_text(json.dumps({"demo_offered": True}), encoding="utf-8")
+    return folder
+
+
+def b4_cold_start(size: Size, folder: Path) -> Outcome:
+    apps, bares, paint_first, rows = [], [], [], 0
+    for _ in range(size.starts):  # interleaved, so all see the same load
+        bares.append(run_probe("bare")["first_paint_s"])
+        found = run_probe("app", "--data-dir", str(folder))
+        apps.append(found["first_paint_s"])
+        rows = found["rows"]
+        paint_first.append(run_probe("paint-first", "--data-dir", str(folder))["first_paint_s"])
+    figure, baseline = statistics.median(apps), statistics.median(bares)
+    experiment = statistics.median(paint_first)
+    return Outcome(
+        "B4",
+        f"cold start to the inbox painted, {size.messages:,} messages",
+        figure,
+        baseline,
+        "s",
+        "a bare PySide6 window with an empty list",
+        "<= 1.5x baseline",
+        figure <= 1.5 * baseline and rows > 0,
+        f"median of {size.starts} starts each, from process start to the first paint of the list; {rows} rows shown; "
+        f"the paint-first experiment (app_probe.py) paints the same page in {experiment:.2f} s "
+        f"({experiment / baseline:.2f}x)",
+    )
+
+
+def b5_memory(size: Size, folder: Path) -> Outcome:
+    bare = run_probe("bare", "--scroll", "1")["rss_mb"]
+    found = run_probe("app", "--data-dir", str(folder), "--scroll", str(size.scroll))
+    figure = found["rss_mb"]
+    return Outcome(
+        "B5",
+        f"memory after opening {size.messages:,} messages and scrolling {size.scroll:,} rows",
+        figure,
+        bare,
+        "MB",
+        "the bare window, painted",
+        "<= baseline + 60 MB",
+        figure - bare <= 60 and found["rows"] >= min(size.scroll, 1),
+        f"resident set size; {figure - bare:.1f} MB above the bare window; {found['rows']:,} rows loaded",
+    )
+
+
+def b6_sync_freeze(size: Size, folder: Path) -> Outcome:
+    found = run_probe("sync", "--data-dir", str(folder), "--messages", str(size.sync))
+    figure, baseline = found["sync_max_gap_ms"], found["idle_max_gap_ms"]
+    return Outcome(
+        "B6",
+        f"longest GUI freeze while a {size.sync:,}-message sync lands ({size.messages:,} stored)",
+        figure,
+        baseline,
+        "ms",
+        "the same 2 ms heartbeat while idle",
+        "< 50 ms",
+        figure < 50 and found.get("new_messages") == size.sync,
+        f"the poll took {found['sync_s']:.1f} s on its worker and touched {found['conversations']:,} conversations",
+    )

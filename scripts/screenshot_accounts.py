@@ -1,0 +1,65 @@
+"""Screenshots of the account screens (offscreen): the Add account dialog's pages and an account's health details.
+
+.venv/bin/python scripts/screenshot_accounts.py docs/screenshots
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtWidgets import QApplication
+
+from socialinbox.domain import Health, Platform, PollResult, RateBudget
+from socialinbox.paths import paths_in
+from socialinbox.secrets import MemorySecretStore
+from socialinbox.ui.dialogs.account_health import AccountHealthDialog
+from socialinbox.ui.dialogs.account_page import PageContext
+from socialinbox.ui.dialogs.add_account_dialog import AddAccountDialog
+from socialinbox.wiring import build_core
+
+
+def main(out_dir: Path) -> int:
+    app = QApplication(sys.argv)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        core = build_core(paths_in(Path(folder)), secrets=MemorySecretStore())
+        dialog = AddAccountDialog(PageContext(core, open_url=lambda url: True))
+        dialog.show()
+        dialog.pages[0].server.setText("mastodon.social")  # type: ignore[attr-defined]
+        app.processEvents()
+        dialog.grab().save(str(out_dir / "add-account-mastodon.png"))
+        dialog.show_platform(Platform.TELEGRAM)
+        app.processEvents()
+        dialog.grab().save(str(out_dir / "add-account-telegram.png"))
+        dialog.close()
+        now = core.clock.now()
+        account = core.repository.add_account(
+            Platform.MASTODON, "cornerbakery@mastodon.social", now, display_name="Corner Bakery"
+        )
+        budget = RateBudget(remaining=291, limit=300, resets_at=now + timedelta(minutes=4))
+        core.repository.save_poll(account.id, PollResult((), "1", budget), now - timedelta(minutes=3), now)
+        failed = core.repository.record_poll_problem(
+            account.id,
+            Health.NEEDS_RECONNECT,
+            "Mastodon rejected the sign-in (HTTP 401). Reconnect the account.",
+            now,
+            None,
+        )
+        details = AccountHealthDialog(failed, core.clock.now)
+        details.show()
+        app.processEvents()
+        details.grab().save(str(out_dir / "account-health.png"))
+        details.close()
+        core.close()
+    print(f"saved the account screenshots in {out_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")))

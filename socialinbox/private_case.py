@@ -1,0 +1,53 @@
+"""Take it private: where a public conversation can go on in private, and the templates that go with it.
+
+A public complaint is acknowledged in public ("we've sent you a message"), then answered in a private conversation
+with the same customer on the same account; both are linked as one case, and once the private one is done the owner
+is offered to close the loop in public ("glad we sorted it").
+
+Where the private conversation lives is the connector's thread key for that customer, so a reply the customer sends
+there threads into it:
+* demo: ``dm:<handle>``, the simulated shop's direct-message threads;
+* Mastodon: a direct mention (visibility ``direct``) to the customer; the customer's answer is a reply to it, which
+  threads by ``in_reply_to``; the key only has to be unique per customer (``direct:<account id>``).
+* Bluesky: the one-to-one chat with the customer (``dm:<DID>``; Bluesky keeps one per pair of accounts).
+Telegram and e-mail conversations are private already. Other channels cannot open a private chat from here yet.
+"""
+
+from __future__ import annotations
+
+from socialinbox.domain import PLATFORM_LABELS, Conversation, Platform, Visibility
+
+ACKNOWLEDGEMENT_SHORTCUT = "private"  # the short public reply: "we've sent you a direct message"
+OPENER_SHORTCUT = "dm"  # the first private message, pre-filled in the composer
+CLOSE_LOOP_SHORTCUT = "sorted"  # the public follow-up once the private chat is done
+
+_PLACES = {
+    Platform.DEMO: "direct message",
+    Platform.MASTODON: "direct message (a private mention)",
+    Platform.BLUESKY: "direct message",
+}
+
+
+def private_thread_key(conversation: Conversation) -> str | None:
+    """The thread key of the private conversation with this conversation's customer, where the channel has one."""
+    contact = conversation.contact
+    if conversation.platform is Platform.DEMO:
+        return f"dm:{contact.handle}"
+    if conversation.platform is Platform.MASTODON:
+        return f"direct:{contact.remote_id}"
+    if conversation.platform is Platform.BLUESKY:
+        return f"dm:{contact.remote_id}"  # the connector's key for the one chat with this DID (bluesky_chat.dm_key)
+    return None
+
+
+def unavailable_reason(conversation: Conversation) -> str:
+    """Why this conversation cannot be taken private; empty when it can."""
+    if conversation.visibility is Visibility.PRIVATE:
+        return "This conversation is already private."
+    if private_thread_key(conversation) is None:
+        return f"Taking a {PLATFORM_LABELS[conversation.platform]} conversation private is not supported yet."
+    return ""
+
+
+def private_place(platform: Platform) -> str:
+    return _PLACES.get(platform, "private chat")

@@ -1,0 +1,44 @@
+"""The benchmark command still runs end to end (small size), so it cannot rot. Its times are not judged here."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_every_benchmark_runs_at_the_small_size_and_reports_figure_baseline_and_ratio(tmp_path: Path) -> None:
+    if shutil.which("dbus-daemon") is None:
+        pytest.skip("dbus-daemon is not installed (Debian package dbus-daemon); B7 needs a private bus")
+    report = tmp_path / "bench.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--size", "small", "--json", str(report)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    outcomes = json.loads(report.read_text(encoding="utf-8"))["outcomes"]
+    assert [o["key"] for o in outcomes] == ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B7t", "B8"]
+    for outcome in outcomes:
+        assert outcome["figure"] >= 0 and outcome["baseline"] >= 0, outcome  # idle CPU may round to 0 in 3 s
+        if outcome["baseline"]:
+            assert outcome["ratio"] == pytest.approx(outcome["figure"] / outcome["baseline"])
+        assert f"{outcome['key']}  " in done.stdout or f"{outcome['key']} " in done.stdout
+    assert "targets met" in done.stdout
+
+
+def test_an_unknown_benchmark_is_refused_before_anything_runs() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--only", "B9"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert "unknown benchmark(s): B9" in done.stderr

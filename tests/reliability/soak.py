@@ -1,0 +1,265 @@
+"""R8's run, shared by the test (small) and the long run (100,000 messages): 24 hours compressed by a fake clock.
+
+Five accounts (two Mastodon servers, a Telegram bot, two demo shops) poll as the scheduler would (each when its
+report says, backing off and waiting out rate limits), faults are injected at random on every real platform, the
+owner answers and closes conversations, the outbox sends, and the clock's reminder tick runs. Measured: the
+process's memory after warm-up and at the end, messages written versus stored, reminders delivered versus due.
+
+The platforms here hold O(1) state (Mastodon's mentions are numbered and generated on demand; Telegram's fake is
+pruned as it goes), so the process's memory is the app's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import os
+import random
+import time
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+
+from socialinbox.domain import Health, Platform
+from socialinbox.responsetime import ReminderKind, ResponsePolicy
+from socialinbox.storage.repository import InboxView
+from socialinbox.sync.reminders import ClockTick, ReminderBatch
+from tests.connectors.fake_telegram import FakeTelegram
+from tests.faults import TELEGRAM, Fault, faults_for
+from tests.reliability.platforms import FakeMastodon, Live, TelegramPlatform, mastodon_live
+from tests.reliability.world import World
+
+
+class NumberedMastodon(FakeMastodon):
+    """Mentions numbered 1..written, generated from their number when asked for: memory does not grow with them."""
+
+    def __init__(self, host: str, now: Any) -> None:
+        super().__init__(host, now=now)
+        self.written = 0
+        self._base = 500_000_000_000_000_000
+
+    def customer_writes(self, count: int = 1, **_: Any) -> list[str]:
+        with self._lock:
+            self.written += count
+        return []
+
+    def _page(self, items: list[dict[str, Any]], params: httpx.QueryParams, path: str) -> httpx.Response:
+        if "notifications" not in path:
+            self.created[:] = self.created[-300:]  # the shop's own posts: only recent ones are ever looked up
+            return super()._page(items, params, path)
+        limit, last = min(int(params.get("limit", "40")), 80), self._base + self.written
+        if "min_id" in params:
+            low = int(params["min_id"]) + 1
+            numbers = list(range(min(low + limit, last + 1) - 1, low - 1, -1))
+        else:
+            high = min(int(params.get("max_id", str(last + 1))) - 1, last)
+            numbers = list(range(high, max(high - limit, self._base), -1))
+        return super()._page([self._mention(n) for n in numbers], httpx.QueryParams(), path)
+
+    def _post_status(self, request: httpx.Request) -> httpx.Response:
+        answer = super()._post_status(request)
+        if len(self.statuses_by_key) > 500:  # only a recent reply is ever sent again with the same key
+            for key in list(self.statuses_by_key)[:-300]:
+                del self.statuses_by_key[key]
+            self.post_attempts.clear()
+        return answer
+
+    def _status_or_context(self, rest: str) -> httpx.Response:
+        status_id = rest.partition("/")[0]
+        if status_id.isdigit() and self._base < int(status_id) <= self._base + self.written:
+            if rest.endswith("/context"):
+                answers = [s for s in self.created if s.get("in_reply_to_id") == status_id]
+                return self._json({"ancestors": [], "descendants": answers})
+            return self._json(self._mention(int(status_id))["status"])
+        return super()._status_or_context(rest)
+
+    def _mention(self, number: int) -> dict[str, Any]:
+        person = number % 23
+        account = self._account(f"30000{person}", f"buyer{person}")
+        status = self._status(str(number), f"<p>@cornerbakery is order {number} ready?</p>", "public", account)
+        return {
+            "id": str(number),
+            "type": "mention",
+            "created_at": status["created_at"],
+            "account": account,
+            "status": status,
+        }
+
+
+@dataclasses.dataclass
+class SoakOutcome:
+    hours: float = 0.0
+    written: int = 0
+    stored: int = 0
+    demo_stored: int = 0
+    doubles: int = 0
+    faults_met: int = 0
+    replies_sent: int = 0
+    memory_after_warmup_mb: float = 0.0
+    memory_at_end_mb: float = 0.0
+    reminders_delivered: int = 0
+    reminders_twice: int = 0
+    overdue_missed: int = 0  # conversations past due at the end whose overdue reminder never came
+    seconds: float = 0.0
+
+    @property
+    def memory_growth(self) -> float:
+        return (self.memory_at_end_mb - self.memory_after_warmup_mb) / self.memory_after_warmup_mb
+
+
+def rss_mb() -> float:
+    """This process's resident memory (Linux /proc; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        return 0.0
+
+
+def fault_mix(live: Live, now: datetime) -> list[tuple[Fault, float]]:
+    faults = faults_for(live.style, now, retry_after=120)
+    weights = {"500": 0.02, "reset": 0.02, "timeout": 0.01, "429": 0.01, "malformed_json": 0.01, "401": 0.002}
+    return [(faults[name], weight) for name, weight in weights.items()]
+
+
+def run_soak(
+    world: World, messages: int, *, hours: float = 24.0, step: timedelta = timedelta(minutes=1), seed: int = 24
+) -> SoakOutcome:
+    """``step``: how far the clock moves between rounds (the scheduler's tick); a round polls what is due."""
+    rng = random.Random(seed)
+    started, outcome = time.monotonic(), SoakOutcome(hours=hours)
+    steps = int(timedelta(hours=hours) / step)
+    per_step = messages / steps
+    world.plan.keep_seen = False  # a day of requests would be the test's memory, not the app's
+    with FakeTelegram(now=lambda: world.clock.now().timestamp()) as telegram_server:
+        lives, telegram = _connect(world, telegram_server)
+        tick = ClockTick(world.repo, world.clock, ResponsePolicy)
+        tick_started = world.clock.now()
+        delivered: Counter[tuple[Any, ...]] = Counter()
+        owed = 0.0
+        for round_number in range(steps):
+            owed += per_step
+            batch, owed = int(owed), owed - int(owed)
+            mastodon_one, mastodon_two = batch * 4 // 10, batch * 3 // 10
+            lives[0].fake.customer_writes(mastodon_one)
+            lives[1].fake.customer_writes(mastodon_two)
+            _telegram_writes(telegram, batch - mastodon_one - mastodon_two)
+            outcome.written += batch
+            _poll_due(world)
+            _owner_works(world, rng)
+            outcome.replies_sent += sum(1 for r in world.sender.send_due() if r.item.state.value == "sent")
+            for result in tick():
+                if isinstance(result, ReminderBatch):
+                    delivered.update((r.conversation_id, r.kind, r.waiting_since) for r in result.reminders)
+            telegram_server.traffic.clear()  # the fake's own log, index and outbox: not the app's memory
+            telegram_server._messages.clear()
+            telegram_server.sent.clear()
+            if round_number == steps // 4:
+                gc.collect()
+                outcome.memory_after_warmup_mb = rss_mb()
+            world.clock.advance(seconds=step.total_seconds())
+        world.plan.clear()
+        for _ in range(3):  # the network is back: everything still queued on the platforms comes in
+            _poll_due(world, everyone=True)
+        gc.collect()
+        outcome.memory_at_end_mb = rss_mb()
+        _count(world, outcome, delivered, tick_started, step)
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def _connect(world: World, telegram_server: FakeTelegram) -> tuple[list[Live], TelegramPlatform]:
+    lives = []
+    for host in ("one.example", "two.example"):
+        with mastodon_live(world.clock.now, host) as live:
+            live.fake = live.route = NumberedMastodon(host, world.clock.now)
+            world.add(live)
+            lives.append(live)
+    telegram = TelegramPlatform(telegram_server)
+    settings = {"api_base": telegram_server.api_base, "long_poll_seconds": 0, "bot_username": "corner_bakery_bot"}
+    host = telegram_server.api_base.removeprefix("http://")
+    live = Live(
+        Platform.TELEGRAM,
+        host,
+        httpx.HTTPTransport(),
+        settings,
+        telegram_server.token,
+        TELEGRAM,
+        telegram.customer_writes,
+        telegram.remote_ids,
+        telegram_server,
+    )
+    world.add(live)
+    lives.append(live)
+    for live in lives:
+        world.plan.chaos(fault_mix(live, world.clock.now()), host=live.host)
+    world.add_demo(seed=7, pace_seconds=600)  # a customer every ten minutes or so, each
+    world.add_demo(seed=8, pace_seconds=600)
+    return lives, telegram
+
+
+def _telegram_writes(telegram: TelegramPlatform, count: int) -> None:
+    if count:
+        telegram.customer_writes(count)
+        telegram.forget()  # counted by the soak, not kept
+
+
+def _poll_due(world: World, *, everyone: bool = False) -> None:
+    now = world.clock.now()
+    for account in world.repo.accounts():
+        if account.health is Health.NEEDS_RECONNECT:
+            world.repo.mark_reconnected(account.id, "")  # the owner signs in again
+            continue
+        if everyone or account.next_poll_at is None or account.next_poll_at <= now:
+            world.service.poll_account(account.id)
+
+
+def _owner_works(world: World, rng: random.Random) -> None:
+    """The owner answers a few of the newest conversations, closes a few others, and clears out what waited more
+    than two hours (answered elsewhere, or not worth an answer), so the backlog stays what a shop would have."""
+    newest = world.repo.conversations(limit=12)
+    for conversation in newest[:6]:
+        if rng.random() < 0.8:
+            world.repo.queue_reply(conversation.id, "Thanks! It is ready for pick-up.", world.clock.now())
+    for conversation in newest[6:10]:
+        if rng.random() < 0.5:
+            world.repo.mark_done(conversation.id)
+    stale = world.clock.now() - timedelta(hours=2)
+    while oldest := [
+        c
+        for c in world.repo.conversations(InboxView.NEEDS_REPLY, limit=200)
+        if c.waiting_since and c.waiting_since < stale
+    ]:
+        for conversation in oldest:
+            world.repo.mark_done(conversation.id)
+
+
+def _count(
+    world: World, outcome: SoakOutcome, delivered: Counter[tuple[Any, ...]], tick_started: datetime, step: timedelta
+) -> None:
+    with world.engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT a.platform, COUNT(*), COUNT(DISTINCT m.remote_id) FROM message m JOIN account a "
+                "ON a.id = m.account_id WHERE m.direction = 'in' GROUP BY a.id"
+            )
+        ).all()
+    outcome.stored = sum(total for platform, total, _ in rows if platform != "demo")
+    outcome.demo_stored = sum(total for platform, total, _ in rows if platform == "demo")
+    outcome.doubles = sum(total - distinct for _, total, distinct in rows)
+    outcome.faults_met = sum(world.plan.met.values())
+    outcome.reminders_delivered = sum(delivered.values())
+    outcome.reminders_twice = sum(1 for n in delivered.values() if n > 1)
+    now, policy = world.clock.now(), ResponsePolicy()
+    for row in world.repo.clock_rows():
+        if row.waiting_since is None or row.snoozed_until is not None:
+            continue
+        due = row.waiting_since + policy.target_for(row.platform)
+        if (
+            tick_started <= due <= now - step
+            and (row.conversation_id, ReminderKind.OVERDUE, row.waiting_since) not in delivered
+        ):
+            outcome.overdue_missed += 1

@@ -1,0 +1,143 @@
+"""Single instance: a second start of the real app hands its request to the first copy and exits 0; malformed
+requests are answered "error" and never reach the app."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QDir
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from pytestqt.qtbot import QtBot
+
+from socialinbox.ui.desktop_features import startup_request
+from socialinbox.ui.single_instance import Request, SingleInstance, decode, send_to_running, server_name
+
+
+@pytest.fixture
+def first_copy(tmp_path: Path, qtbot: QtBot) -> tuple[SingleInstance, list[Request]]:
+    instance = SingleInstance(server_name(tmp_path / "shop"))
+    assert instance.listen()
+    received: list[Request] = []
+    instance.request_received.connect(received.append)
+    yield instance, received
+    instance.close()
+
+
+def _second_start(data_dir: Path, *arguments: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
+    command = [sys.executable, "-m", "socialinbox", "--data-dir", str(data_dir), *arguments]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def test_a_second_start_of_the_app_hands_over_its_request_and_exits_zero(
+    first_copy: tuple[SingleInstance, list[Request]], tmp_path: Path, qtbot: QtBot
+) -> None:
+    _, received = first_copy
+    process = _second_start(tmp_path / "shop", "--open", "42")
+    qtbot.waitUntil(lambda: process.poll() is not None, timeout=30_000)
+    _, stderr = process.communicate()
+    assert process.returncode == 0, stderr
+    assert received == [Request("open-conversation", 42)]
+    assert not (tmp_path / "shop" / "inbox.sqlite3").exists()  # it never opened the database
+
+
+def test_start_options_become_requests() -> None:
+    assert startup_request() == Request("show")
+    assert startup_request(demo=True) == Request("demo")
+    assert startup_request(demo=True, open_conversation=3) == Request("open-conversation", 3)
+
+
+def _raw_exchange(name: str, data: bytes, qtbot: QtBot) -> bytes:
+    client = QLocalSocket()
+    client.connectToServer(name)
+    assert client.waitForConnected(1000)
+    client.write(data)
+    client.flush()
+    answer = bytearray()
+
+    def answered() -> bool:
+        answer.extend(bytes(client.readAll().data()))
+        return answer.endswith(b"\n")
+
+    qtbot.waitUntil(answered, timeout=3000)
+    return bytes(answer)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"quit\n",
+        b"show now\n",
+        b"open-conversation\n",
+        b"open-conversation -1\n",
+        b"open-conversation 0\n",
+        b"open-conversation 1e9\n",
+        b"open-conversation 99999999999999999999\n",
+        "open-conversation ４２\n".encode(),
+        b"\xff\xfe\n",
+        b"show" + b" " * 80 + b"\n",
+    ],
+)
+def test_malformed_requests_are_answered_error_and_dropped(
+    first_copy: tuple[SingleInstance, list[Request]], qtbot: QtBot, data: bytes
+) -> None:
+    instance, received = first_copy
+    assert _raw_exchange(instance.name, data, qtbot) == b"error\n"
+    qtbot.wait(50)
+    assert received == []
+
+
+def test_a_valid_request_is_answered_ok(first_copy: tuple[SingleInstance, list[Request]], qtbot: QtBot) -> None:
+    instance, received = first_copy
+    assert _raw_exchange(instance.name, b"open-conversation 7\n", qtbot) == b"ok\n"
+    qtbot.waitUntil(lambda: received == [Request("open-conversation", 7)], timeout=2000)
+
+
+def test_nothing_running_means_no_hand_over(tmp_path: Path) -> None:
+    assert send_to_running(server_name(tmp_path / "nobody"), Request("show"), timeout_ms=200) is False
+
+
+def test_a_second_listener_on_the_same_folder_is_refused(
+    first_copy: tuple[SingleInstance, list[Request]], tmp_path: Path
+) -> None:
+    second = SingleInstance(server_name(tmp_path / "shop"))
+    assert second.listen() is False
+
+
+def test_the_server_is_for_this_user_only(first_copy: tuple[SingleInstance, list[Request]]) -> None:
+    instance, _ = first_copy
+    assert instance._server.socketOptions() == QLocalServer.SocketOption.UserAccessOption
+    if sys.platform != "win32":
+        socket_file = Path(instance._server.fullServerName())
+        assert socket_file.stat().st_mode & 0o077 == 0
+
+
+def test_folders_and_users_get_different_names(tmp_path: Path) -> None:
+    assert server_name(tmp_path / "a") != server_name(tmp_path / "b")
+    assert server_name(tmp_path / "a") == server_name(tmp_path / "x" / ".." / "a")
+
+
+def test_request_lines_round_trip() -> None:
+    for request in (Request("show"), Request("demo"), Request("open-conversation", 2**63 - 1)):
+        assert decode(request.encode()) == request
+
+
+def test_a_socket_left_by_a_crashed_copy_does_not_block_the_next_start(tmp_path: Path) -> None:
+    name = server_name(tmp_path / "crashed")
+    if sys.platform == "win32":
+        pytest.skip("named pipes vanish with the process")
+    leftover = Path(QDir.tempPath()) / name  # where Qt puts a server named without a path
+    dead = socket.socket(socket.AF_UNIX)
+    dead.bind(str(leftover))  # bound, never listening: what a crash leaves behind
+    dead.close()
+    try:
+        instance = SingleInstance(name)
+        assert instance.listen() is True
+        instance.close()
+    finally:
+        leftover.unlink(missing_ok=True)
