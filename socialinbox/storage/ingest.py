@@ -21,17 +21,26 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Protocol, TypeVar, cast
+from typing import Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Table, bindparam, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.orm import Session
-from sqlmodel import SQLModel, col
+from sqlmodel import col
 
 from socialinbox.domain import Direction, RemoteAuthor, RemoteMessage, Status
+from socialinbox.storage.ingest_rows import (
+    CONVERSATIONS,
+    STATE,
+    WRITTEN,
+    AnyConversation,
+    NewContact,
+    NewConversation,
+    StoredConversation,
+    insert_returning,
+)
 from socialinbox.storage.models import ContactRow, ConversationRow, MessageRow
 
 PREVIEW_LENGTH = 200
-_CONVERSATIONS = cast(Table, ConversationRow.__table__)  # type: ignore[attr-defined]
 _T = TypeVar("_T")
 _IN_CHUNK = 500  # stay well under SQLite's bound-parameter limit
 
@@ -40,6 +49,7 @@ _IN_CHUNK = 500  # stay well under SQLite's bound-parameter limit
 class IngestResult:
     message_ids: list[int]
     conversation_ids: list[int]
+    message_rows: list[dict[str, object]] = dataclasses.field(default_factory=list)  # as written, with their ids
 
 
 class ConversationState(Protocol):
@@ -55,54 +65,6 @@ class ConversationState(Protocol):
     message_count: int
 
 
-@dataclasses.dataclass(eq=False)
-class _NewContact:
-    remote_id: str
-    handle: str
-    display_name: str = ""
-    followers: int | None = None
-    id: int | None = None  # known once inserted
-
-
-@dataclasses.dataclass(eq=False)
-class _NewConversation:
-    """A conversation this poll starts; inserted with the others of the poll once threading is done."""
-
-    contact: ContactRow | _NewContact
-    thread_key: str
-    visibility: str
-    last_message_at: datetime
-    status: str = Status.NEEDS_REPLY.value
-    preview: str = ""
-    waiting_since: datetime | None = None
-    last_outbound_at: datetime | None = None
-    unread: int = 0
-    snoozed_until: datetime | None = None
-    message_count: int = 0
-    id: int | None = None  # known once inserted
-
-
-@dataclasses.dataclass(eq=False)
-class _StoredConversation:
-    """A stored conversation this poll touches: read with one query, written back with one executemany."""
-
-    id: int
-    thread_key: str
-    status: str
-    last_message_at: datetime
-    preview: str
-    waiting_since: datetime | None
-    last_outbound_at: datetime | None
-    unread: int
-    snoozed_until: datetime | None
-    message_count: int
-
-
-_Conversation = _StoredConversation | _NewConversation
-_STATE = tuple(field.name for field in dataclasses.fields(_StoredConversation))
-_WRITTEN = _STATE[2:]  # everything apply_message moves
-
-
 def store_messages(session: Session, account_id: int, incoming: Sequence[RemoteMessage], now: datetime) -> IngestResult:
     latest, edited_in_poll = _latest_versions(incoming)
     fresh, edited_conversations = _unseen(session, account_id, latest)
@@ -111,7 +73,7 @@ def store_messages(session: Session, account_id: int, incoming: Sequence[RemoteM
     fresh.sort(key=lambda m: (m.sent_at, m.remote_id))
     threads = _ThreadIndex.load(session, account_id, fresh)
     contacts = _ContactIndex.load(session, account_id, fresh)
-    placed: list[tuple[_Conversation, dict[str, object]]] = []
+    placed: list[tuple[AnyConversation, dict[str, object]]] = []
     for message in fresh:
         conversation = threads.find(message)
         if conversation is None:
@@ -128,9 +90,12 @@ def store_messages(session: Session, account_id: int, incoming: Sequence[RemoteM
     threads.write_back(conversation for conversation, _ in placed)
     for conversation, row in placed:
         row["conversation_id"] = conversation.id
-    ids = _insert_messages(session, [row for _, row in placed])
+    rows = [row for _, row in placed]
+    ids = _insert_messages(session, rows)
+    for row, row_id in zip(rows, ids, strict=True):
+        row["id"] = row_id
     touched = [conversation.id for conversation, _ in placed if conversation.id is not None]
-    return IngestResult(ids, list(dict.fromkeys([*touched, *edited_conversations])))
+    return IngestResult(ids, list(dict.fromkeys([*touched, *edited_conversations])), rows)
 
 
 def _latest_versions(incoming: Sequence[RemoteMessage]) -> tuple[dict[str, RemoteMessage], set[str]]:
@@ -185,9 +150,9 @@ class _ThreadIndex:
     def __init__(self, session: Session, account_id: int) -> None:
         self._session = session
         self._account_id = account_id
-        self._by_message: dict[str, _Conversation] = {}
-        self._by_key: dict[str, _Conversation] = {}
-        self._new: list[_NewConversation] = []
+        self._by_message: dict[str, AnyConversation] = {}
+        self._by_key: dict[str, AnyConversation] = {}
+        self._new: list[NewConversation] = []
 
     @classmethod
     def load(cls, session: Session, account_id: int, messages: Sequence[RemoteMessage]) -> _ThreadIndex:
@@ -203,30 +168,30 @@ class _ThreadIndex:
             )
             conversation_of_parent.update({r: c for r, c in session.execute(query)})
         wanted_ids = sorted(set(conversation_of_parent.values()))
-        rows: list[_StoredConversation] = []
+        rows: list[StoredConversation] = []
         for chunk_ids in _chunks(wanted_ids, _IN_CHUNK):
-            rows += index._conversations_where(_CONVERSATIONS.c.id.in_(chunk_ids))
+            rows += index._conversations_where(CONVERSATIONS.c.id.in_(chunk_ids))
         for chunk in _chunks(sorted(keys), _IN_CHUNK):
-            rows += index._conversations_where(_CONVERSATIONS.c.thread_key.in_(chunk))
+            rows += index._conversations_where(CONVERSATIONS.c.thread_key.in_(chunk))
         by_id = {row.id: row for row in rows}
         index._by_key = {row.thread_key: row for row in rows}
         index._by_message = {remote: by_id[conv] for remote, conv in conversation_of_parent.items() if conv in by_id}
         return index
 
-    def _conversations_where(self, condition: ColumnElement[bool]) -> list[_StoredConversation]:
-        columns = [_CONVERSATIONS.c[name] for name in _STATE]
-        query = select(*columns).where(_CONVERSATIONS.c.account_id == self._account_id, condition)
-        return [_StoredConversation(*row) for row in self._session.connection().execute(query)]
+    def _conversations_where(self, condition: ColumnElement[bool]) -> list[StoredConversation]:
+        columns = [CONVERSATIONS.c[name] for name in STATE]
+        query = select(*columns).where(CONVERSATIONS.c.account_id == self._account_id, condition)
+        return [StoredConversation(*row) for row in self._session.connection().execute(query)]
 
-    def find(self, message: RemoteMessage) -> _Conversation | None:
+    def find(self, message: RemoteMessage) -> AnyConversation | None:
         if message.in_reply_to and message.in_reply_to in self._by_message:
             return self._by_message[message.in_reply_to]
         if message.thread_key:
             return self._by_key.get(message.thread_key)
         return None
 
-    def start(self, message: RemoteMessage, contact: ContactRow | _NewContact) -> _NewConversation:
-        conversation = _NewConversation(
+    def start(self, message: RemoteMessage, contact: ContactRow | NewContact) -> NewConversation:
+        conversation = NewConversation(
             contact=contact,
             thread_key=message.thread_key or message.remote_id,
             visibility=message.visibility.value,
@@ -236,7 +201,7 @@ class _ThreadIndex:
         self._by_key[conversation.thread_key] = conversation
         return conversation
 
-    def remember(self, remote_id: str, conversation: _Conversation) -> None:
+    def remember(self, remote_id: str, conversation: AnyConversation) -> None:
         self._by_message[remote_id] = conversation
 
     def insert_new(self) -> None:
@@ -260,21 +225,21 @@ class _ThreadIndex:
             }
             for c in self._new
         ]
-        ids = _insert_returning(self._session, ConversationRow, rows, "thread_key")
+        ids = insert_returning(self._session, ConversationRow, rows, "thread_key")
         for conversation in self._new:
             conversation.id = ids[conversation.thread_key]
 
-    def write_back(self, touched: Iterable[_Conversation]) -> None:
+    def write_back(self, touched: Iterable[AnyConversation]) -> None:
         """Store the new state of the stored conversations this poll moved, in one executemany."""
-        stored = {id(c): c for c in touched if isinstance(c, _StoredConversation)}.values()
+        stored = {id(c): c for c in touched if isinstance(c, StoredConversation)}.values()
         if not stored:
             return
         statement = (
-            update(_CONVERSATIONS)
-            .where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
-            .values({name: bindparam(name) for name in _WRITTEN})
+            update(CONVERSATIONS)
+            .where(CONVERSATIONS.c.id == bindparam("conversation_id"))
+            .values({name: bindparam(name) for name in WRITTEN})
         )
-        rows = [{"conversation_id": c.id, **{name: getattr(c, name) for name in _WRITTEN}} for c in stored]
+        rows = [{"conversation_id": c.id, **{name: getattr(c, name) for name in WRITTEN}} for c in stored]
         self._session.connection().execute(statement, rows)
 
 
@@ -282,8 +247,8 @@ class _ContactIndex:
     def __init__(self, session: Session, account_id: int, rows: Iterable[ContactRow]) -> None:
         self._session = session
         self._account_id = account_id
-        self._rows: dict[str, ContactRow | _NewContact] = {row.remote_id: row for row in rows}
-        self._new: list[_NewContact] = []
+        self._rows: dict[str, ContactRow | NewContact] = {row.remote_id: row for row in rows}
+        self._new: list[NewContact] = []
 
     @classmethod
     def load(cls, session: Session, account_id: int, messages: Sequence[RemoteMessage]) -> _ContactIndex:
@@ -296,12 +261,12 @@ class _ContactIndex:
             rows += list(session.scalars(query))
         return cls(session, account_id, rows)
 
-    def ensure(self, author: RemoteAuthor) -> ContactRow | _NewContact:
+    def ensure(self, author: RemoteAuthor) -> ContactRow | NewContact:
         """The contact for ``author``, new or refreshed with what the platform says now (stored contacts are
         written back by the session; new ones by ``insert_new``)."""
         row = self._rows.get(author.remote_id)
         if row is None:
-            row = _NewContact(remote_id=author.remote_id, handle=author.handle)
+            row = NewContact(remote_id=author.remote_id, handle=author.handle)
             self._new.append(row)
             self._rows[author.remote_id] = row
         # Only real changes: each assignment to a stored row costs an ORM event and, at flush, an UPDATE.
@@ -326,7 +291,7 @@ class _ContactIndex:
             }
             for c in self._new
         ]
-        ids = _insert_returning(self._session, ContactRow, rows, "remote_id")
+        ids = insert_returning(self._session, ContactRow, rows, "remote_id")
         for contact in self._new:
             contact.id = ids[contact.remote_id]
 
@@ -387,22 +352,8 @@ def _message_row(
 def _insert_messages(session: Session, rows: list[dict[str, object]]) -> list[int]:
     if not rows:
         return []
-    ids = _insert_returning(session, MessageRow, rows, "remote_id")
+    ids = insert_returning(session, MessageRow, rows, "remote_id")
     return [ids[str(row["remote_id"])] for row in rows]
-
-
-def _insert_returning(
-    session: Session, table: type[SQLModel], rows: list[dict[str, object]], key: str
-) -> dict[str, int]:
-    """Insert ``rows`` as multi-row INSERTs; return each new id by the row's ``key`` (unique per account).
-
-    Ids are matched by key, not by position: asking SQLAlchemy to keep the parameters' order
-    (``sort_by_parameter_order``) makes it send one INSERT per row on SQLite, three times slower.
-    """
-    core_table = table.__table__  # type: ignore[attr-defined]
-    statement = insert(core_table).returning(core_table.c.id, core_table.c[key])
-    # Core, not the ORM's bulk insert (which prepares every row in Python first): on the session's own connection.
-    return {str(found_key): int(row_id) for row_id, found_key in session.connection().execute(statement, rows)}
 
 
 def _chunks(items: list[_T], size: int) -> Iterable[list[_T]]:

@@ -38,6 +38,7 @@ from socialinbox.storage.conversation_rows import (
 )
 from socialinbox.storage.convert import to_account, to_message
 from socialinbox.storage.ingest import store_messages
+from socialinbox.storage.ingest_rows import written_messages
 from socialinbox.storage.models import AccountRow, ConversationRow, MessageRow
 from socialinbox.storage.search import SearchAfter, SearchHit, search_conversations
 
@@ -192,7 +193,7 @@ class Repository(outbox_queries.OutboxMixin, answering_queries.AnsweringMixin, h
                 account.rate_limit = result.rate_budget.limit
                 account.rate_resets_at = result.rate_budget.resets_at
             session.flush()
-            messages = self._messages_by_id(session, stored.message_ids)
+            messages = written_messages(stored.message_rows)  # not read back: built from what was just written
             conversations = self._conversations_by_id(session, stored.conversation_ids)
             return SavedPoll(to_account(account), tuple(messages), tuple(conversations))
 

@@ -83,5 +83,6 @@ def test_a_poll_reports_every_new_message_with_the_conversation_it_joined(tmp_pa
     assert len({m.id for m in saved.new_messages}) == len(saved.new_messages)
     for message in saved.new_messages:
         assert message.conversation_id in by_id
-        assert message.remote_id in [m.remote_id for m in repo.messages(message.conversation_id)]
+        assert message in repo.messages(message.conversation_id)  # every field as the table now holds it
+    assert [m.id for m in saved.new_messages] == sorted(m.id for m in saved.new_messages)
     assert sorted(by_id) == sorted({m.conversation_id for m in saved.new_messages})
