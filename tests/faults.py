@@ -239,6 +239,7 @@ class _Rule:
     method: str | None
     path: str | None
     remaining: int | None  # None: until cleared
+    skip: int = 0  # matching requests still to let through untouched
 
 
 class FaultPlan:
@@ -261,10 +262,12 @@ class FaultPlan:
         method: str | None = None,
         path: str | None = None,
         times: int | None = None,
+        skip: int = 0,
     ) -> None:
-        """Every matching request meets ``fault`` (``times`` of them, or until ``clear``). Host: ``host[:port]``."""
+        """Every matching request meets ``fault`` (``times`` of them, or until ``clear``), after the first ``skip``
+        matching ones went through. Host: ``host[:port]``."""
         with self._lock:
-            self._rules.append(_Rule([(fault, 1.0)], host, method, path, times))
+            self._rules.append(_Rule([(fault, 1.0)], host, method, path, times, skip))
 
     def chaos(self, mix: Sequence[tuple[Fault, float]], *, host: str | None = None, method: str | None = None) -> None:
         """Each matching request meets one fault of ``mix`` drawn at random by weight, or none for the remainder."""
@@ -279,6 +282,9 @@ class FaultPlan:
         with self._lock:
             for rule in self._rules:
                 if _matches(rule, request):
+                    if rule.skip > 0:
+                        rule.skip -= 1
+                        return None
                     if rule.remaining is not None:
                         rule.remaining -= 1
                         if rule.remaining <= 0:

@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from socialinbox.connectors import mastodon_lookup
-from socialinbox.connectors.base import Rejected, TransientError, UncertainDelivery
+from socialinbox.connectors.base import RateLimited, Rejected, TransientError, UncertainDelivery
 from socialinbox.connectors.html_text import clean_text, safe_link
 from socialinbox.connectors.http import call_json, rate_budget
 from socialinbox.connectors.mastodon_status import (
@@ -220,7 +220,12 @@ class MastodonConnector:
             return pages
         pages = [self._page(client, token, path, [("min_id", cursor)])]
         while len(pages) < MAX_CATCH_UP_PAGES and _moves(pages[-1], pages[-1].newer_min_id, before=True):
-            pages.append(self._page(client, token, path, [("min_id", str(pages[-1].newer_min_id))]))
+            try:
+                pages.append(self._page(client, token, path, [("min_id", str(pages[-1].newer_min_id))]))
+            except (TransientError, RateLimited):
+                # Keep what came in: these pages are the oldest unseen, so the cursor may move past them. Failing
+                # the whole poll instead meant a long backlog on a flaky network never caught up (R8).
+                break
         return pages
 
     def _page(self, client: httpx.Client, token: str, path: str, position: list[tuple[str, str]]) -> _Page:

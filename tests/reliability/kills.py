@@ -122,9 +122,9 @@ def run_kills(folder: Path, rounds: int, seed: int) -> KillOutcome:
                 outcome.killed += killed
                 outcome.finished += not killed
                 outcome.problems += [f"after kill {round_number}: {p}" for p in check_database(shop)]
+            _final_runs(shop, zygote)
         finally:
             zygote.close()
-        _final_runs(shop)
         outcome.problems += [f"at the end: {p}" for p in check_database(shop, complete=True)]
         _count_results(shop, outcome)
         shop.repo._engine.dispose()
@@ -161,19 +161,29 @@ def _queue_replies(shop: _Shop, rng: random.Random) -> int:
     return len(chosen)
 
 
-def _final_runs(shop: _Shop) -> None:
-    """The real entry point, as the owner would start it, until everything queued on the servers is in."""
-    for _ in range(4):
-        subprocess.run(
-            [sys.executable, "-m", "socialinbox", *_argv(shop.folder)],
-            cwd=ROOT,
-            env=shop.env,
-            capture_output=True,
-            timeout=300,
-            check=False,
-        )
-        if not _missing(shop):
-            return
+def _final_runs(shop: _Shop, zygote: Zygote) -> None:
+    """Runs nobody kills until the servers' backlog is in and the outbox is empty (each run takes at most 100
+    Telegram updates and sends at most 20 replies), then one run of the real entry point, as the owner starts it."""
+    for _ in range(200):
+        if not _missing(shop) and not _unsettled_replies(shop):
+            break
+        zygote.wait(zygote.run(shop.folder / "run.log", _argv(shop.folder)))
+    result = subprocess.run(
+        [sys.executable, "-m", "socialinbox", *_argv(shop.folder)],
+        cwd=ROOT,
+        env=shop.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"the real command failed after the kills: {result.stderr[-2000:]}")
+
+
+def _unsettled_replies(shop: _Shop) -> int:
+    with sqlite3.connect(paths_in(shop.folder).database) as db:
+        return int(db.execute("SELECT COUNT(*) FROM outbox WHERE state IN ('queued', 'sending')").fetchone()[0])
 
 
 def _missing(shop: _Shop) -> set[str]:

@@ -15,9 +15,11 @@ import dataclasses
 import gc
 import os
 import random
+import sqlite3
 import time
-from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -89,6 +91,30 @@ class NumberedMastodon(FakeMastodon):
         }
 
 
+class DeliveredLog:
+    """Every reminder delivered, kept on disk: a day of 100,000 messages delivers over 100,000 reminders, and
+    holding them in memory would be the test's growth, not the app's."""
+
+    def __init__(self, path: Path) -> None:
+        self._db = sqlite3.connect(path)
+        self._db.execute("CREATE TABLE IF NOT EXISTS delivered (key TEXT PRIMARY KEY)")
+        self.total = self.twice = 0
+
+    def add(self, keys: Iterable[tuple[Any, ...]]) -> None:
+        for key in keys:
+            self.total += 1
+            inserted = self._db.execute("INSERT OR IGNORE INTO delivered VALUES (?)", (_key(key),)).rowcount
+            self.twice += inserted == 0
+        self._db.commit()
+
+    def __contains__(self, key: tuple[Any, ...]) -> bool:
+        return self._db.execute("SELECT 1 FROM delivered WHERE key = ?", (_key(key),)).fetchone() is not None
+
+
+def _key(key: tuple[Any, ...]) -> str:
+    return "|".join(str(part) for part in key)
+
+
 @dataclasses.dataclass
 class SoakOutcome:
     hours: float = 0.0
@@ -103,6 +129,8 @@ class SoakOutcome:
     reminders_delivered: int = 0
     reminders_twice: int = 0
     overdue_missed: int = 0  # conversations past due at the end whose overdue reminder never came
+    backlog_at_end: int = 0  # messages still on the platforms, not yet fetched, when the day ended
+    catch_up_rounds: int = 0  # polling rounds (a minute apart) it then took to fetch them
     seconds: float = 0.0
 
     @property
@@ -138,7 +166,7 @@ def run_soak(
         lives, telegram = _connect(world, telegram_server)
         tick = ClockTick(world.repo, world.clock, ResponsePolicy)
         tick_started = world.clock.now()
-        delivered: Counter[tuple[Any, ...]] = Counter()
+        delivered = DeliveredLog(world.folder / "reminders-delivered.sqlite3")
         owed = 0.0
         for round_number in range(steps):
             owed += per_step
@@ -153,7 +181,7 @@ def run_soak(
             outcome.replies_sent += sum(1 for r in world.sender.send_due() if r.item.state.value == "sent")
             for result in tick():
                 if isinstance(result, ReminderBatch):
-                    delivered.update((r.conversation_id, r.kind, r.waiting_since) for r in result.reminders)
+                    delivered.add((r.conversation_id, r.kind, r.waiting_since) for r in result.reminders)
             telegram_server.traffic.clear()  # the fake's own log, index and outbox: not the app's memory
             telegram_server._messages.clear()
             telegram_server.sent.clear()
@@ -162,11 +190,14 @@ def run_soak(
                 outcome.memory_after_warmup_mb = rss_mb()
             world.clock.advance(seconds=step.total_seconds())
         world.plan.clear()
-        for _ in range(3):  # the network is back: everything still queued on the platforms comes in
-            _poll_due(world, everyone=True)
+        outcome.backlog_at_end = outcome.written - _stored(world)
+        day_end = world.clock.now()  # reminders are checked up to here: the catch-up below runs no clock tick
+        while _poll_due(world, everyone=True) and outcome.catch_up_rounds < 1000:  # the network is back
+            outcome.catch_up_rounds += 1
+            world.clock.advance(seconds=step.total_seconds())
         gc.collect()
         outcome.memory_at_end_mb = rss_mb()
-        _count(world, outcome, delivered, tick_started, step)
+        _count(world, outcome, delivered, (tick_started, day_end), step)
     outcome.seconds = time.monotonic() - started
     return outcome
 
@@ -207,14 +238,25 @@ def _telegram_writes(telegram: TelegramPlatform, count: int) -> None:
         telegram.forget()  # counted by the soak, not kept
 
 
-def _poll_due(world: World, *, everyone: bool = False) -> None:
-    now = world.clock.now()
+def _poll_due(world: World, *, everyone: bool = False) -> int:
+    """Poll every account whose time has come, as the scheduler would; how many new messages came in from the
+    platforms (the demo shops make up new ones as time passes)."""
+    now, new = world.clock.now(), 0
     for account in world.repo.accounts():
         if account.health is Health.NEEDS_RECONNECT:
             world.repo.mark_reconnected(account.id, "")  # the owner signs in again
             continue
         if everyone or account.next_poll_at is None or account.next_poll_at <= now:
-            world.service.poll_account(account.id)
+            report = world.service.poll_account(account.id)
+            new += len(report.new_messages) if account.platform is not Platform.DEMO else 0
+    return new
+
+
+def _stored(world: World) -> int:
+    with world.engine.connect() as connection:
+        query = "SELECT COUNT(*) FROM message m JOIN account a ON a.id = m.account_id "
+        query += "WHERE m.direction = 'in' AND a.platform != 'demo'"
+        return int(connection.execute(text(query)).scalar() or 0)
 
 
 def _owner_works(world: World, rng: random.Random) -> None:
@@ -238,7 +280,11 @@ def _owner_works(world: World, rng: random.Random) -> None:
 
 
 def _count(
-    world: World, outcome: SoakOutcome, delivered: Counter[tuple[Any, ...]], tick_started: datetime, step: timedelta
+    world: World,
+    outcome: SoakOutcome,
+    delivered: DeliveredLog,
+    ticking: tuple[datetime, datetime],
+    step: timedelta,
 ) -> None:
     with world.engine.connect() as connection:
         rows = connection.execute(
@@ -251,9 +297,8 @@ def _count(
     outcome.demo_stored = sum(total for platform, total, _ in rows if platform == "demo")
     outcome.doubles = sum(total - distinct for _, total, distinct in rows)
     outcome.faults_met = sum(world.plan.met.values())
-    outcome.reminders_delivered = sum(delivered.values())
-    outcome.reminders_twice = sum(1 for n in delivered.values() if n > 1)
-    now, policy = world.clock.now(), ResponsePolicy()
+    outcome.reminders_delivered, outcome.reminders_twice = delivered.total, delivered.twice
+    (tick_started, now), policy = ticking, ResponsePolicy()
     for row in world.repo.clock_rows():
         if row.waiting_since is None or row.snoozed_until is not None:
             continue

@@ -122,3 +122,19 @@ def test_every_row_of_the_catalogue_has_an_expectation_for_every_built_connector
         if runnable(case):
             continue
         assert set(case.expected_health) == set(CATALOGUE), case.name
+
+
+def test_a_fault_late_in_a_long_catch_up_keeps_the_pages_before_it(world: World, clock: FakeClock) -> None:
+    """A backlog of many pages on a flaky network must make progress: all-or-nothing never caught up (R8)."""
+    with mastodon_live(clock.now) as live:
+        account = world.add(live)
+        live.customer_writes(2)
+        assert world.service.poll_account(account).ok
+        live.customer_writes(200)  # five pages of 40
+        world.plan.inject(faults_for(live.style, clock.now())["500"], host=live.host, path="/notifications", skip=2)
+        report = world.service.poll_account(account)
+        assert report.ok and len(report.new_messages) == 80  # the two pages that came in are kept
+        world.plan.clear()
+        clock.advance(minutes=5)
+        assert world.service.poll_account(account).ok
+        _assert_exactly_once(world, account, live.remote_ids())

@@ -30,6 +30,7 @@ from tests.reliability.platforms import Live
 
 @dataclasses.dataclass
 class World:
+    folder: Path
     engine: Engine
     repo: Repository
     secrets: MemorySecretStore
@@ -97,4 +98,4 @@ def make_world(
     credentials = Credentials(secrets, TOKENLESS)
     service = SyncService(repo, pool, credentials, client, clock)
     sender = OutboxSender(repo, pool, credentials, client, clock)
-    return World(engine, repo, secrets, service, sender, clock, plan, transport)
+    return World(folder, engine, repo, secrets, service, sender, clock, plan, transport)
