@@ -5,6 +5,7 @@
     python -m bench.app_probe sync  --data-dir D --messages N    the app while a poll lands N messages (B6)
     python -m bench.app_probe run   --data-dir D                 the real app, window closed to the tray (B7, B8)
     python -m bench.app_probe paint-first --t0 T --data-dir D    an experiment for B4, not the app (see below)
+    python -m bench.app_probe imports                            time and memory of each group of imports
 
 ``--t0`` is the parent's ``time.time()`` just before it started this process, so start times include the
 interpreter's own start and every import. The first paint is the first Paint event of the list's viewport (with rows,
@@ -31,6 +32,17 @@ def rss_mb() -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def trimmed_rss_mb() -> float:
+    """Resident memory once glibc has handed its free heap pages back (what the allocator keeps, not the app)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        return float("nan")
+    return rss_mb()
 
 
 def cpu_seconds() -> float:
@@ -100,6 +112,7 @@ def after_paint(args: argparse.Namespace, app: QApplication, started: float) -> 
             view = _longest_list(view)
             result["rows"] = scroll_through(view, args.scroll, app)
             result["rss_mb"] = rss_mb()
+            result["rss_trimmed_mb"] = trimmed_rss_mb()
         else:
             result["rows"] = view.model().rowCount()
         report(**result)
@@ -173,7 +186,7 @@ def run_paint_first(args: argparse.Namespace, started: float) -> None:
                 platform=Platform(r[2]),
                 visibility=Visibility(r[3]),
                 status=Status(r[4]),
-                last_message_at=utc(r[5]),
+                last_message_at=datetime.fromisoformat(r[5] + "+00:00"),
                 preview=r[6],
                 waiting_since=utc(r[7]),
                 unread=r[8],
@@ -203,6 +216,40 @@ def run_paint_first(args: argparse.Namespace, started: float) -> None:
     app.exec()
 
 
+IMPORT_STEPS = (
+    ("SQLAlchemy Core", ("sqlalchemy",)),
+    ("SQLAlchemy ORM", ("sqlalchemy.orm",)),
+    ("SQLModel + pydantic", ("sqlmodel",)),
+    ("the repository and its tables", ("socialinbox.storage.repository",)),
+    ("httpx", ("httpx",)),
+    ("the core (wiring)", ("socialinbox.wiring",)),
+    ("the main window", ("socialinbox.ui.main_window",)),
+    ("the clock feature, notifications", ("socialinbox.ui.clock_setup",)),
+    ("run_app's first stage", ("socialinbox.ui.app", "socialinbox.ui.desktop_features")),
+    (
+        "the rest of the app",
+        ("socialinbox.ui.accounts_controller", "socialinbox.ui.answering", "socialinbox.sync.scheduler"),
+    ),
+    (
+        "every connector",
+        tuple(f"socialinbox.connectors.{name}" for name in ("bluesky", "email", "mastodon", "telegram")),
+    ),
+)
+
+
+def run_imports() -> None:
+    """What each group of imports costs in time and resident memory, in the order a start imports them (B4, B5)."""
+    import importlib
+
+    steps = [{"step": "Python and Qt widgets (this module's own imports)", "s": 0.0, "mb": rss_mb()}]
+    for label, modules in IMPORT_STEPS:
+        before, started = rss_mb(), time.perf_counter()
+        for module in modules:
+            importlib.import_module(module)
+        steps.append({"step": label, "s": time.perf_counter() - started, "mb": rss_mb() - before})
+    report(steps=steps, rss_mb=rss_mb())
+
+
 def run_hidden(args: argparse.Namespace) -> None:
     """The real app, its window closed as the owner closes it to the tray; runs until the parent stops it."""
     from pathlib import Path
@@ -230,7 +277,7 @@ def run_hidden(args: argparse.Namespace) -> None:
 def main() -> None:
     started = time.perf_counter()
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["bare", "app", "sync", "run", "paint-first"])
+    parser.add_argument("mode", choices=["bare", "app", "sync", "run", "paint-first", "imports"])
     parser.add_argument("--t0", type=float, default=0.0)
     parser.add_argument("--data-dir", default="")
     parser.add_argument("--scroll", type=int, default=0)
@@ -242,6 +289,8 @@ def main() -> None:
         run_app(args, started)
     elif args.mode == "paint-first":
         run_paint_first(args, started)
+    elif args.mode == "imports":
+        run_imports()
     elif args.mode == "sync":
         from bench.sync_probe import run_sync
 

@@ -81,6 +81,14 @@ def seconds(work: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
+def wall_and_cpu(work: Callable[[], object]) -> tuple[float, float]:
+    """Elapsed and this process's CPU seconds (user + system). On a busy shared machine a process waits its turn for
+    a core: the CPU time of in-process work moves far less with the load than the elapsed time does."""
+    started, cpu = time.perf_counter(), time.process_time()
+    work()
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
 def interleaved_medians(
     figure: Callable[[], object], baseline: Callable[[], object], repeats: int, warmup: int = 3
 ) -> tuple[float, float]:

@@ -5,30 +5,21 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-from PySide6.QtWidgets import QApplication
+from shots import out_dir_argument, start, throwaway_core
 
 from socialinbox.domain import Health, Platform, PollResult, RateBudget
-from socialinbox.paths import paths_in
-from socialinbox.secrets import MemorySecretStore
 from socialinbox.ui.dialogs.account_health import AccountHealthDialog
 from socialinbox.ui.dialogs.account_page import PageContext
 from socialinbox.ui.dialogs.add_account_dialog import AddAccountDialog
-from socialinbox.wiring import build_core
 
 
 def main(out_dir: Path) -> int:
-    app = QApplication(sys.argv)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as folder:
-        core = build_core(paths_in(Path(folder)), secrets=MemorySecretStore())
+    app = start(out_dir)
+    with throwaway_core() as core:
         dialog = AddAccountDialog(PageContext(core, open_url=lambda url: True))
         dialog.show()
         dialog.pages[0].server.setText("mastodon.social")  # type: ignore[attr-defined]
@@ -62,4 +53,4 @@ def main(out_dir: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")))
+    sys.exit(main(out_dir_argument()))

@@ -7,30 +7,23 @@ template editor (offscreen unless a display is set).
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
+from shots import out_dir_argument, start, throwaway_core
 
 from socialinbox.domain import Visibility
-from socialinbox.paths import paths_in
-from socialinbox.secrets import MemorySecretStore
 from socialinbox.ui.app import InboxApp
-from socialinbox.wiring import build_core, ensure_demo_account
+from socialinbox.wiring import ensure_demo_account
 
 DRAFT = "Actually, as we already said, the croissants were fine when they left. Call 0161 496 0123!!"
 
 
 def main(out_dir: Path) -> int:
-    app = QApplication(sys.argv)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as folder:
-        core = build_core(paths_in(Path(folder)), secrets=MemorySecretStore())
+    app = start(out_dir)
+    with throwaway_core() as core:
         core.settings = dataclasses.replace(
             core.settings, shop_name="Crumb & Co.", owner_name="Mia", opening_hours="Mon-Sat 8:00-18:00"
         )
@@ -80,4 +73,4 @@ def main(out_dir: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")))
+    sys.exit(main(out_dir_argument()))

@@ -9,24 +9,18 @@ after realistic delays, some holding replies) plus the live demo shop, so the fi
 from __future__ import annotations
 
 import dataclasses
-import os
 import random
 import sys
-import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from shots import out_dir_argument, start, throwaway_core
 
 from socialinbox.domain import Platform, PollResult, RemoteAuthor, RemoteMessage, SentReply, Visibility
-from socialinbox.paths import paths_in
-from socialinbox.secrets import MemorySecretStore
 from socialinbox.storage.repository import Repository
 from socialinbox.ui.app import InboxApp
-from socialinbox.wiring import build_core, ensure_demo_account
+from socialinbox.wiring import ensure_demo_account
 
 ASKING = [
     "Do you have gluten-free bread on Saturdays?",
@@ -81,10 +75,8 @@ def _history(repository: Repository, now: datetime, rng: random.Random) -> None:
 
 
 def main(out_dir: Path) -> int:
-    app = QApplication(sys.argv)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as folder:
-        core = build_core(paths_in(Path(folder)), secrets=MemorySecretStore())
+    app = start(out_dir)
+    with throwaway_core() as core:
         core.settings = dataclasses.replace(core.settings, channel_targets="email=240", time_zone="UTC")
         _history(core.repository, datetime.now(UTC), random.Random(5))  # noqa: S311  (made-up data, not secrets)
         demo = ensure_demo_account(core)
@@ -123,4 +115,4 @@ def main(out_dir: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")))
+    sys.exit(main(out_dir_argument()))

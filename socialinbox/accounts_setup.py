@@ -201,7 +201,9 @@ def connect_mastodon(core: Core, instance: str, token: str) -> Account:
         ):
             raise AlreadyConnected(account)
     settings = {"instance_url": instance_url, **_mastodon_facts(core, connector, who.remote_id, who.handle)}
-    return _store(core, Platform.MASTODON, who.handle, who.display_name, settings, MASTODON_POLL_INTERVAL_S, token)
+    return store_new_account(
+        core, Platform.MASTODON, who.handle, who.display_name, settings, MASTODON_POLL_INTERVAL_S, token.strip()
+    )
 
 
 def _mastodon_facts(core: Core, connector: MastodonConnector, account_id: str, handle: str) -> dict[str, Any]:
@@ -230,7 +232,7 @@ def connect_telegram(
             raise AlreadyConnected(account)
     username = _check_bot(core, connector, token, remove_webhook)
     settings |= {"bot_username": username, "bot_id": bot_id}
-    return _store(core, Platform.TELEGRAM, f"@{username}", "", settings, LONG_POLL, token)
+    return store_new_account(core, Platform.TELEGRAM, f"@{username}", "", settings, LONG_POLL, token)
 
 
 def _check_bot(core: Core, connector: TelegramConnector, token: str, remove_webhook: bool) -> str:
@@ -320,7 +322,7 @@ def _accounts(core: Core, platform: Platform) -> list[Account]:
     return [account for account in core.repository.accounts() if account.platform is platform]
 
 
-def _store(
+def store_new_account(
     core: Core,
     platform: Platform,
     handle: str,
@@ -328,8 +330,11 @@ def _store(
     settings: Mapping[str, Any],
     poll_interval_s: int,
     token: str,
+    *,
+    what: str = "sign-in",
 ) -> Account:
-    """The account row, then its token; an account whose token could not be stored is not left behind."""
+    """The account row, then its token (stored as given); an account whose token could not be stored is not left
+    behind. Every platform's set-up ends here, so none can leave an account without its sign-in."""
     account = core.repository.add_account(
         platform,
         handle,
@@ -339,9 +344,9 @@ def _store(
         poll_interval_s=poll_interval_s,
     )
     try:
-        core.secrets.set(account_key(account.id), token.strip())
+        core.secrets.set(account_key(account.id), token)
     except Exception as error:  # any keyring backend failure
         core.repository.remove_account(account.id)
         log.warning("could not store the sign-in for a new %s account (%s)", platform.value, type(error).__name__)
-        raise SetupError("The sign-in could not be saved in the system keyring; the account was not added.") from None
+        raise SetupError(f"The {what} could not be saved in the system keyring; the account was not added.") from None
     return account

@@ -9,10 +9,9 @@ account in again (same DID only) and keeps its history. Qt-free; every function 
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from socialinbox.accounts_setup import AlreadyConnected, SetupError, reconnect
+from socialinbox.accounts_setup import AlreadyConnected, SetupError, reconnect, store_new_account
 from socialinbox.connectors.base import AuthError
 from socialinbox.connectors.bluesky import build_bluesky
 from socialinbox.connectors.bluesky_session import (
@@ -26,8 +25,6 @@ from socialinbox.connectors.bluesky_session import (
 from socialinbox.domain import Account, Platform
 from socialinbox.secrets import account_key
 from socialinbox.wiring import Core
-
-log = logging.getLogger(__name__)
 
 BLUESKY_POLL_INTERVAL_S = 60
 APP_PASSWORD_HELP = (
@@ -57,20 +54,9 @@ def connect_bluesky(
         if account.platform is Platform.BLUESKY and account.settings.get("did") == session.did:
             raise AlreadyConnected(account)
     settings = {**_settings(session, service, plc), "direct_messages": direct_messages}
-    account = core.repository.add_account(
-        Platform.BLUESKY,
-        session.handle,
-        core.clock.now(),
-        settings=settings,
-        poll_interval_s=BLUESKY_POLL_INTERVAL_S,
+    return store_new_account(
+        core, Platform.BLUESKY, session.handle, "", settings, BLUESKY_POLL_INTERVAL_S, session.to_token()
     )
-    try:
-        core.secrets.set(account_key(account.id), session.to_token())
-    except Exception as error:  # any keyring backend failure
-        core.repository.remove_account(account.id)
-        log.warning("could not store the sign-in for a new Bluesky account (%s)", type(error).__name__)
-        raise SetupError("The sign-in could not be saved in the system keyring; the account was not added.") from None
-    return account
 
 
 def reconnect_bluesky(core: Core, account_id: int, app_password: str) -> Account:

@@ -16,13 +16,12 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-from socialinbox.accounts_setup import AlreadyConnected, SetupError
+from socialinbox.accounts_setup import AlreadyConnected, SetupError, store_new_account
 from socialinbox.connectors.base import AuthError, ConnectorError
 from socialinbox.connectors.email import POLL_INTERVAL_S, build_email
 from socialinbox.connectors.email_imap import Security
 from socialinbox.connectors.email_providers import PROVIDERS, Provider, guess_provider, provider_for
 from socialinbox.domain import Account, Platform
-from socialinbox.secrets import account_key
 from socialinbox.wiring import Core
 
 OAUTH_LATER = "Signing in with Google or Microsoft accounts (OAuth) is planned; for now use an app password."
@@ -110,22 +109,13 @@ def connect_email(core: Core, servers: EmailServers, password: str) -> Account:
         raise SetupError(f"{error} Check the server names, ports and security.") from None
     if sent_folder:
         settings["sent_folder"] = sent_folder
-    return _store(core, servers, settings, password)
-
-
-def _store(core: Core, servers: EmailServers, settings: dict[str, Any], password: str) -> Account:
-    """The account row, then its password; an account whose password could not be kept is not left behind."""
-    account = core.repository.add_account(
+    return store_new_account(
+        core,
         Platform.EMAIL,
         servers.address,
-        core.clock.now(),
-        display_name=servers.display_name,
-        settings=settings,
-        poll_interval_s=POLL_INTERVAL_S,
+        servers.display_name,
+        settings,
+        POLL_INTERVAL_S,
+        password,
+        what="password",
     )
-    try:
-        core.secrets.set(account_key(account.id), password)
-    except Exception:  # any keyring backend failure
-        core.repository.remove_account(account.id)
-        raise SetupError("The password could not be saved in the system keyring; the account was not added.") from None
-    return account

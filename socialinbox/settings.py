@@ -11,12 +11,16 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-SETTINGS_VERSION = 2
+SETTINGS_VERSION = 3
 
 
-def preference(default: Any, label: str, section: str, help_text: str = "") -> Any:
-    """A setting the owner sees in Preferences; the dialog builds its editor from this metadata and the type."""
-    return dataclasses.field(default=default, metadata={"label": label, "section": section, "help": help_text})
+def preference(default: Any, label: str, section: str, help_text: str = "", **editor: Any) -> Any:
+    """A setting the owner sees in Preferences; the dialog builds its editor from this metadata and the type.
+
+    ``editor`` holds hints for the editor, e.g. ``minimum``, ``maximum``, ``step``, ``suffix`` and ``special`` (the
+    text shown for the minimum) for a number."""
+    metadata = {"label": label, "section": section, "help": help_text, **editor}
+    return dataclasses.field(default=default, metadata=metadata)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,6 +67,19 @@ class Settings:
     close_to_tray: bool = preference(
         True, "Closing the window keeps Social Inbox running in the tray", "Desktop", "Where the desktop has a tray."
     )
+    poll_interval_s: int = preference(
+        0,
+        "Check accounts every",
+        "Checking",
+        "Each platform's usual pace, or 30 s to 15 min for accounts checked at intervals (Mastodon, Bluesky,"
+        " e-mail). Telegram listens continuously; the demo keeps its own pace. No platform is checked faster than"
+        " its rate limits allow.",
+        minimum=0,
+        maximum=900,  # socialinbox.poll_interval.MAX_PREFERENCE_S
+        step=15,
+        suffix=" s",
+        special="each platform's usual pace",
+    )
     close_to_tray_explained: bool = False  # the one-time note about closing to the tray was shown
     demo_offered: bool = False  # the demo channel is connected once, on the very first start
     database_url: str = ""  # empty: the SQLite file in the data folder; a PostgreSQL URL for a shared team inbox
@@ -96,8 +113,14 @@ def _upgrade_1_to_2(raw: dict[str, Any]) -> dict[str, Any]:
     return {**raw, "close_to_tray_explained": True}
 
 
+def _upgrade_2_to_3(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 adds one global poll interval. Version 2 polled each account at its platform's pace, so that is
+    what an upgraded file keeps (0), whatever a later default may be."""
+    return {**raw, "poll_interval_s": 0}
+
+
 # version found in the file -> the step that turns it into the next version
-UPGRADES = {1: _upgrade_1_to_2}
+UPGRADES = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3}
 
 
 def upgrade_settings(raw: dict[str, Any]) -> dict[str, Any]:

@@ -176,8 +176,14 @@ _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 class ToneChecker:
     """Builds the sentiment analyser once (it reads a lexicon file); reuse one checker for every review."""
 
-    def __init__(self, *, negative_threshold: float = -0.5, complaint_threshold: float = -0.5) -> None:
-        self._analyzer = SentimentIntensityAnalyzer()
+    def __init__(
+        self,
+        *,
+        negative_threshold: float = -0.5,
+        complaint_threshold: float = -0.5,
+        analyzer: SentimentIntensityAnalyzer | None = None,  # the app's shared one (socialinbox.sentiment)
+    ) -> None:
+        self._analyzer = analyzer or SentimentIntensityAnalyzer()
         self.negative_threshold = negative_threshold
         self.complaint_threshold = complaint_threshold
 

@@ -126,7 +126,12 @@ def triage_sort_key(
     windows; the earlier window still goes first, which is the point of ordering by due time.
     """
     due = require_utc(due)
-    return ((due - _EPOCH) // window, -priority.score, due)
+    return (due_window(due, window), -priority.score, due)
+
+
+def due_window(due: datetime, window: timedelta = timedelta(minutes=15)) -> int:
+    """The fixed due window ``due`` falls in, the first item of ``triage_sort_key`` (a naive ``due`` raises)."""
+    return (due - _EPOCH) // window
 
 
 def triage_input(conversation: Conversation) -> TriageInput:

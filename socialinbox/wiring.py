@@ -7,6 +7,7 @@ Everything is created here and passed in through constructors: no engine, client
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import sqlite3
 from pathlib import Path
@@ -18,6 +19,7 @@ from socialinbox.connectors import REGISTRY, TOKENLESS
 from socialinbox.connectors.http import make_client
 from socialinbox.domain import Account, Clock, Platform, SystemClock
 from socialinbox.paths import AppPaths, create_private_file, protect_files, sqlite_companion
+from socialinbox.poll_interval import effective_poll_interval
 from socialinbox.redaction import RedactingSecretStore
 from socialinbox.secrets import SecretStore, open_secret_store
 from socialinbox.settings import Settings, load_settings, save_settings
@@ -40,6 +42,9 @@ DEMO_POLL_INTERVAL_S = 10
 
 @dataclasses.dataclass
 class Core:
+    """The store, the settings and the secrets; the network side (client, connectors, sync service, sender) is
+    made on first use, so the window can paint before it (the client's TLS context alone took 50-160 ms)."""
+
     paths: AppPaths
     settings: Settings
     clock: Clock
@@ -47,13 +52,34 @@ class Core:
     repository: Repository
     secrets: SecretStore
     secrets_warning: str | None
-    client: httpx.Client
-    connectors: ConnectorPool
-    service: SyncService
-    sender: OutboxSender
+    transport: httpx.BaseTransport | None = None  # tests and benchmarks answer the network in process
+
+    @functools.cached_property
+    def client(self) -> httpx.Client:
+        return make_client(self.transport)
+
+    @functools.cached_property
+    def connectors(self) -> ConnectorPool:
+        return ConnectorPool(REGISTRY, self.clock)
+
+    @functools.cached_property
+    def credentials(self) -> Credentials:
+        return Credentials(self.secrets, TOKENLESS)
+
+    @functools.cached_property
+    def service(self) -> SyncService:
+        service = SyncService(self.repository, self.connectors, self.credentials, self.client, self.clock)
+        # Read at each poll, so a new interval in Preferences applies from each account's next poll.
+        service.poll_interval = lambda account: effective_poll_interval(account, self.settings.poll_interval_s)
+        return service
+
+    @functools.cached_property
+    def sender(self) -> OutboxSender:
+        return OutboxSender(self.repository, self.connectors, self.credentials, self.client, self.clock)
 
     def close(self) -> None:
-        self.client.close()
+        if "client" in self.__dict__:  # never made just to be closed
+            self.client.close()
         self.engine.dispose()
 
 
@@ -84,12 +110,7 @@ def build_core(
     if secrets is None:
         secrets, warning = open_secret_store()
     secrets = RedactingSecretStore(secrets)  # every token read or stored is redacted from logs from then on
-    client = make_client(transport)
-    connectors = ConnectorPool(REGISTRY, clock)
-    credentials = Credentials(secrets, TOKENLESS)
-    service = SyncService(repository, connectors, credentials, client, clock)
-    sender = OutboxSender(repository, connectors, credentials, client, clock)
-    return Core(paths, settings, clock, engine, repository, secrets, warning, client, connectors, service, sender)
+    return Core(paths, settings, clock, engine, repository, secrets, warning, transport)
 
 
 def upgrade_with_backup(engine: Engine, database: Path | None) -> None:
@@ -110,7 +131,8 @@ def upgrade_with_backup(engine: Engine, database: Path | None) -> None:
         log.exception("upgrading the database failed; the original was restored from %s", backup)
         message = (
             f"Social Inbox could not upgrade the inbox database to this version ({type(error).__name__}). "
-            f"It was put back exactly as it was, so nothing was lost; a copy is kept at {backup}. "
+            f"It was put back exactly as it was, so nothing was lost; a copy is kept at {backup} "
+            "(it holds your customers' messages: keep it private, delete it once you no longer need it). "
             "Use the version you had before, or report this problem."
         )
         raise StorageUnavailable(StorageProblem.UPGRADE_FAILED, message) from error

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from socialinbox import __version__
-from socialinbox.cli import accounts, conversations, report, sync_command, templates_command
+from socialinbox.cli import accounts, attachments, conversations, report, sync_command, templates_command
 from socialinbox.cli.output import Command
 from socialinbox.logging_setup import configure_logging
 from socialinbox.paths import AppPaths, default_paths, paths_in
@@ -26,6 +26,7 @@ TOPICS = (
     accounts.register,
     sync_command.register,
     conversations.register,
+    attachments.register,
     templates_command.register,
     report.register,
 )

@@ -5,8 +5,11 @@ The token is the app password; the account's settings hold the address, hosts, p
 
 Polling (``poll``): one IMAP session reads the inbox folder and the Sent folder by UID (``email_imap``), and
 mail is mapped by ``email_mapping``. Bounces become a note for the owner, automatic replies are skipped: neither
-is a customer waiting (``email_classify``). IDLE is not used yet: accounts poll every ``POLL_INTERVAL_S`` seconds,
-which is one short IMAP session each time.
+is a customer waiting (``email_classify``). Each poll is one short IMAP session.
+
+Near real time (``watch``): where the server advertises IDLE, the sync layer keeps one more connection per account
+in IMAP IDLE on the inbox folder (``email_idle``) and runs the poll the moment the server reports new mail (about a
+second). The poll every ``POLL_INTERVAL_S`` seconds stays as the fallback, and is all there is without IDLE.
 
 Cursor: ``"<UIDVALIDITY>:<last UID>"`` for the inbox folder, plus ``"|sent:<UIDVALIDITY>:<last UID>"`` for the
 Sent folder once it has been read. A changed UIDVALIDITY (the server renumbered the folder) re-reads the last
@@ -31,11 +34,12 @@ import httpx
 from socialinbox.connectors.base import ConnectorError, Rejected, TransientError
 from socialinbox.connectors.email_attachments import Attachment, attachment_payload
 from socialinbox.connectors.email_classify import MailKind
+from socialinbox.connectors.email_idle import ImapIdle
 from socialinbox.connectors.email_imap import FetchedMail, ImapSession, Security, ServerSettings
-from socialinbox.connectors.email_mapping import Shop, SubjectThreads, to_remote
+from socialinbox.connectors.email_mapping import Shop, SubjectThreads, remote_id_of, to_remote
 from socialinbox.connectors.email_parse import ParsedMail, parse_mail
 from socialinbox.connectors.email_providers import hint_for
-from socialinbox.connectors.email_reply import Original, find_original, reply_message
+from socialinbox.connectors.email_reply import MAX_CANDIDATES, Original, find_original, reply_message
 from socialinbox.connectors.email_smtp import check_sign_in, send_message
 from socialinbox.domain import (
     Clock,
@@ -155,15 +159,23 @@ class EmailConnector:
             self._file_copy(imap, message.as_bytes(policy=SMTP_POLICY), original, reply, sent_at)
         return SentReply(remote_id=message_id, sent_at=sent_at)
 
-    def attachment(self, token: str, remote_id: str, index: int) -> tuple[Attachment, bytes]:
-        """The ``index``-th (from 1) attachment of a stored mail, fetched again from the server for saving."""
+    def watch(self, token: str) -> ImapIdle | None:
+        """A connection waiting in IDLE on the inbox folder (``WatchesForNewContent``); None without IDLE."""
+        return ImapIdle.open(self.imap, token, hint_for(self.provider), self.folder)
+
+    def attachment(self, token: str, remote_id: str, index: int, sender: str = "") -> tuple[Attachment, bytes]:
+        """The ``index``-th (from 1) attachment of a stored mail, fetched again from the server for saving.
+
+        Mail without a Message-ID (``sha256:`` ids, contact forms) is found among ``sender``'s latest mails."""
         with self._session(token) as imap:
             for folder in self._folders_with_mail(imap):
                 if imap.examine(folder) is None:
                     continue
-                for uid in imap.uids_with_message_id(remote_id):
+                for uid in _uids_of(imap, remote_id, sender):
                     (mail,) = imap.fetch([uid], sys.maxsize) or (None,)
-                    if mail is not None and parse_mail(mail.raw).message_id == remote_id:
+                    if mail is None:
+                        continue
+                    if remote_id_of(parse_mail(mail.raw), mail.internal_date, self.clock.now()) == remote_id:
                         return attachment_payload(mail.raw, index)
         raise Rejected("That e-mail is no longer on the mail server.")
 
@@ -249,6 +261,12 @@ class EmailConnector:
                 imap.add_flag(original.uid, "\\Answered")
         except ConnectorError as error:
             log.warning("reply %s was sent, but filing it on the mail server failed: %s", reply.outbox_id, error)
+
+
+def _uids_of(imap: ImapSession, remote_id: str, sender: str) -> list[int]:
+    if not remote_id.startswith("sha256:"):
+        return imap.uids_with_message_id(remote_id)
+    return imap.uids_from(sender)[-MAX_CANDIDATES:] if "@" in sender else []
 
 
 def build_email(settings: Mapping[str, Any], clock: Clock) -> EmailConnector:

@@ -88,10 +88,22 @@ class ImapSession:
     def __init__(self, connection: imaplib.IMAP4, settings: ServerSettings) -> None:
         self._conn = connection
         self._settings = settings
+        self._literal_cap: int | None = None  # the largest literal the running FETCH may bring (None: any)
+        read = connection.read
+
+        def bounded_read(size: int) -> bytes:
+            # imaplib reads whatever literal the server announces into memory: a broken or hostile server could
+            # send gigabytes where half a megabyte was asked for (tests/reliability/test_r2_mail.py).
+            if self._literal_cap is not None and size > self._literal_cap:
+                connection.shutdown()  # the rest is never read, so the connection is of no further use
+                raise TransientError(f"The mail server {settings.label} sent far more than was asked for; will retry.")
+            return read(size)
+
+        connection.read = bounded_read  # type: ignore[method-assign]
 
     @classmethod
     def open(cls, settings: ServerSettings, password: str, auth_hint: str) -> ImapSession:
-        with _translated(settings, "the connection"):
+        with _translated(settings, "its greeting"):
             if settings.security is Security.TLS:
                 context = ssl.create_default_context()
                 connection: imaplib.IMAP4 = imaplib.IMAP4_SSL(
@@ -113,6 +125,11 @@ class ImapSession:
 
     def __repr__(self) -> str:
         return f"ImapSession({self._settings.username!r} at {self._settings.label})"
+
+    @property
+    def connection(self) -> imaplib.IMAP4:
+        """imaplib's connection, for IMAP IDLE (``email_idle``): imaplib has no IDLE before Python 3.14."""
+        return self._conn
 
     def close(self) -> None:
         with contextlib.suppress(Exception):  # leaving anyway: a dead connection has nothing left to close
@@ -186,6 +203,15 @@ class ImapSession:
     def fetch(self, uids: Sequence[int], max_bytes: int) -> list[FetchedMail]:
         """Whole mails by UID (without marking them seen); of one larger than ``max_bytes`` only the start."""
         fetched: list[FetchedMail] = []
+        # Generous: some servers misreport RFC822.SIZE a little; what matters is refusing 50 MB for 512 KB.
+        self._literal_cap = 2 * max(max_bytes, PARTIAL_BYTES) + (1 << 20)
+        try:
+            self._fetch_all(uids, max_bytes, fetched)
+        finally:
+            self._literal_cap = None
+        return sorted(fetched, key=lambda mail: mail.uid)
+
+    def _fetch_all(self, uids: Sequence[int], max_bytes: int, fetched: list[FetchedMail]) -> None:
         for start in range(0, len(uids), FETCH_CHUNK):
             chunk = uids[start : start + FETCH_CHUNK]
             sizes = {item["uid"]: item["size"] for item in self._fetch_items(chunk, "(UID RFC822.SIZE)")}
@@ -195,7 +221,6 @@ class ImapSession:
                 if group:
                     items = self._fetch_items(group, f"(UID FLAGS INTERNALDATE RFC822.SIZE {body})")
                     fetched += [_mail(item, truncated=group is large) for item in items if item.get("raw")]
-        return sorted(fetched, key=lambda mail: mail.uid)
 
     def _fetch_items(self, uids: Sequence[int], what: str) -> list[dict[str, Any]]:
         with _translated(self._settings, "fetching mail"):
@@ -379,11 +404,20 @@ def _translated(settings: ServerSettings, what: str) -> Iterator[None]:
         failure = _throttled(said) or TransientError(f"The mail server refused {what} ({said}); will retry.")
     except ssl.SSLCertVerificationError:
         failure = TransientError(f"The certificate of {settings.label} could not be verified; check the server name.")
+    except ssl.SSLError:  # e.g. TLS asked of a port that speaks plain IMAP: a setting to fix, not a network fault
+        failure = TransientError(
+            f"No secure connection could be made to {settings.label}; check the port and security."
+        )
     except TimeoutError:
         failure = TransientError(f"The mail server {settings.label} did not answer in time; will retry.")
+    except (ConnectionResetError, BrokenPipeError):  # it was reached: "could not reach" would mislead the owner
+        failure = TransientError(f"The connection to {settings.label} broke during {what}; will retry.")
     except (OSError, EOFError):
         failure = TransientError(f"Could not reach the mail server {settings.label}; will retry.")
     except UnicodeError:
         failure = TransientError(f"A folder name or search could not be sent to {settings.label}.")
     if failure is not None:
         raise failure from None
+
+
+translated_errors = _translated  # for email_idle, which speaks IDLE on imaplib's connection directly

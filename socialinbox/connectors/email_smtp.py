@@ -228,7 +228,8 @@ def _network_trouble(settings: ServerSettings, error: BaseException) -> Transien
     if isinstance(error, TimeoutError) or "timed out" in str(error):  # smtplib reports timeouts as disconnects
         return TransientError(f"The mail server {settings.label} did not answer in time; will retry.")
     if isinstance(error, smtplib.SMTPResponseException):
-        return TransientError(f"The mail server {settings.label} said {_said(error.smtp_code, error.smtp_error)}.")
+        said = _said(error.smtp_code, error.smtp_error).rstrip(".")
+        return TransientError(f"The mail server {settings.label} said {said}; will retry.")
     return TransientError(f"Could not reach the mail server {settings.label}; will retry.")
 
 

@@ -11,6 +11,7 @@ tests/storage/test_conversation_rows.py checks it against ``convert.to_conversat
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -86,6 +87,24 @@ def inbox_page_select(
     return query.order_by(*order).limit(bindparam("limit"))
 
 
+@functools.cache
+def needs_reply_select(by_account: bool, after: bool, only_platforms: bool, other_platforms: bool) -> Select[Any]:
+    """``inbox_page_select`` for the one status "needs reply": an equality, not an expanding ``IN``, whose list
+    SQLAlchemy would re-render into the SQL text on every execution."""
+    sort = CONVERSATION.c.waiting_since
+    query = conversation_select().where(CONVERSATION.c.status == bindparam("status"))
+    if by_account:
+        query = query.where(CONVERSATION.c.account_id == bindparam("account_id"))
+    if only_platforms:
+        query = query.where(ACCOUNT.c.platform.in_(bindparam("platforms", expanding=True)))
+    if other_platforms:
+        query = query.where(ACCOUNT.c.platform.not_in(bindparam("excluded", expanding=True)))
+    if after:
+        position = tuple_(bindparam("after_value", type_=sort.type), bindparam("after_id"))
+        query = query.where(tuple_(sort, CONVERSATION.c.id) > position)
+    return query.order_by(sort.asc(), CONVERSATION.c.id.asc()).limit(bindparam("limit"))
+
+
 def needs_reply_page(
     connection: Connection,
     *,
@@ -94,10 +113,11 @@ def needs_reply_page(
     account_id: int | None,
     after: tuple[datetime, int] | None,
     limit: int,
+    memo: ConversationMemo | None = None,
 ) -> list[Conversation]:
     """Needs-reply conversations on some platforms, longest waiting first (``Repository.needs_reply_stream``)."""
-    query = inbox_page_select(False, account_id is not None, after is not None, only is not None, bool(exclude))
-    params: dict[str, Any] = {"statuses": [Status.NEEDS_REPLY.value], "limit": limit}
+    query = needs_reply_select(account_id is not None, after is not None, only is not None, bool(exclude))
+    params: dict[str, Any] = {"status": Status.NEEDS_REPLY.value, "limit": limit}
     if account_id is not None:
         params["account_id"] = account_id
     if only is not None:
@@ -106,19 +126,25 @@ def needs_reply_page(
         params["excluded"] = [platform.value for platform in exclude]
     if after is not None:
         params.update(after_value=after[0], after_id=after[1])
-    return to_conversations(connection.execute(query, params).all())
+    rows = connection.execute(query, params).all()
+    return to_conversations(rows) if memo is None else memo.conversations(rows)
 
 
 def _fast_time(column: ColumnElement[Any]) -> ColumnElement[Any]:
-    """SQLite keeps times as text: read the text and parse it in one C call (see ``_utc``), not through the
-    column type's two Python-level conversions, which cost more than the rest of the row."""
-    return type_coerce(column, String).label(column.name) if column.name in _TIMES else column
+    return text_time(column) if column.name in _TIMES else column
 
 
 _TIMES = frozenset({"last_message_at", "waiting_since", "snoozed_until"})
 
 
-def _utc(value: Any) -> Any:
+def text_time(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """SQLite keeps times as text: read the text and parse it in one C call (``utc_time``), not through the column
+    type's two Python-level conversions, which cost more than the rest of the row."""
+    return type_coerce(column, String).label(column.name)
+
+
+def utc_time(value: Any) -> Any:
+    """A time read through ``text_time`` as an aware UTC datetime (None stays None)."""
     if isinstance(value, str):
         return datetime.fromisoformat(value + "+00:00")  # SQLAlchemy stores UTC without an offset on SQLite
     if isinstance(value, datetime):
@@ -127,35 +153,72 @@ def _utc(value: Any) -> Any:
 
 
 def to_conversations(rows: Iterable[Sequence[Any]]) -> list[Conversation]:
-    found = []
+    """Positional arguments in the dataclasses' field order (a third cheaper than keywords; the field-by-field test
+    catches a reordering), and no call for the times a row does not have."""
+    platforms, visibilities, statuses, utc = _PLATFORMS, _VISIBILITIES, _STATUSES, utc_time
+    found: list[Conversation] = []
+    append = found.append
     for (
         conversation_id, account_id, visibility, status, last_message_at, preview, waiting_since, unread,
         snoozed_until, message_count,
         contact_id, contact_account_id, remote_id, handle, display_name, followers,
         platform,
     ) in rows:  # fmt: skip
-        contact = Contact(
-            id=contact_id,
-            account_id=contact_account_id,
-            remote_id=remote_id,
-            handle=handle,
-            display_name=display_name,
-            followers=followers,
-        )
-        found.append(
+        append(
             Conversation(
-                id=conversation_id,
-                account_id=account_id,
-                platform=_PLATFORMS[platform],
-                contact=contact,
-                visibility=_VISIBILITIES[visibility],
-                status=_STATUSES[status],
-                last_message_at=_utc(last_message_at),
-                preview=preview,
-                waiting_since=_utc(waiting_since),
-                unread=unread,
-                snoozed_until=_utc(snoozed_until),
-                message_count=message_count,
+                conversation_id,
+                account_id,
+                platforms[platform],
+                Contact(contact_id, contact_account_id, remote_id, handle, display_name, followers),
+                visibilities[visibility],
+                statuses[status],
+                utc(last_message_at),
+                preview,
+                None if waiting_since is None else utc(waiting_since),
+                unread,
+                None if snoozed_until is None else utc(snoozed_until),
+                message_count,
             )
         )
     return found
+
+
+class ConversationMemo:
+    """The values last built from each conversation's row, reused while the row reads back identical.
+
+    Why: the inbox reads the same first page again and again (every reload, every return to "Needs reply"), and
+    building a ``Conversation`` and its ``Contact`` (frozen dataclasses) cost more than the query itself; comparing
+    the row just read with the one a value was built from costs a tenth of that (docs/performance.md, B2). The
+    whole row is the key, so any change to any column builds a new value. Thread-safe (the sync worker and the GUI
+    both read); bounded, the oldest entries forgotten first.
+    """
+
+    def __init__(self, size: int = 2000) -> None:
+        self._size = size
+        self._entries: dict[Any, tuple[tuple[Any, ...], Conversation]] = {}
+        self._lock = threading.Lock()
+
+    def conversations(self, rows: Iterable[Sequence[Any]]) -> list[Conversation]:
+        plain = [tuple(row) for row in rows]
+        with self._lock:
+            found: list[Conversation | None] = []
+            for row in plain:
+                hit = self._entries.get(row[0])
+                found.append(hit[1] if hit is not None and hit[0] == row else None)
+        missing = [row for row, value in zip(plain, found, strict=True) if value is None]
+        if not missing:
+            return cast(list[Conversation], found)
+        built = to_conversations(missing)
+        fresh = iter(built)
+        values = [value if value is not None else next(fresh) for value in found]
+        with self._lock:
+            for row, value in zip(missing, built, strict=True):
+                self._entries.pop(row[0], None)  # inserted again, as the newest
+                self._entries[row[0]] = (row, value)
+            while len(self._entries) > self._size:
+                del self._entries[next(iter(self._entries))]
+        return values
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)

@@ -14,13 +14,13 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col, func
 
 from socialinbox.domain import PLATFORM_LABELS, Conversation, Direction, Platform, Status, Visibility
 from socialinbox.reports import ConversationHistory, EventKind, HistoryEvent
-from socialinbox.storage.conversation_rows import needs_reply_page
+from socialinbox.storage.conversation_rows import ConversationMemo, needs_reply_page
 from socialinbox.storage.ingest import apply_message
 from socialinbox.storage.models import AccountRow, ContactRow, ConversationRow, MessageRow
 
@@ -66,6 +66,8 @@ def settle_sent_reply(
 
 class HistoryMixin:
     if TYPE_CHECKING:
+        _engine: Engine
+        _conversation_memo: ConversationMemo
 
         def _reading(self) -> AbstractContextManager[Session]: ...
         def _writing(self) -> AbstractContextManager[Session]: ...
@@ -165,11 +167,17 @@ class HistoryMixin:
         For one response target the due time never decreases as ``waiting_since`` grows (with or without business
         hours), so each such stream is already in due order; the inbox merges one stream per target.
         """
-        # A prepared Core statement and plain rows (storage/conversation_rows.py): ORM entities cost most of the
-        # time of the inbox's first page (docs/performance.md, B2).
-        with self._reading() as session:
+        # A prepared Core statement and plain rows (storage/conversation_rows.py) on a bare connection: ORM entities
+        # and even an empty Session cost a large part of the inbox's first page (docs/performance.md, B2).
+        with self._engine.connect() as connection:
             return needs_reply_page(
-                session.connection(), only=only, exclude=exclude, account_id=account_id, after=after, limit=limit
+                connection,
+                only=only,
+                exclude=exclude,
+                account_id=account_id,
+                after=after,
+                limit=limit,
+                memo=self._conversation_memo,
             )
 
 

@@ -21,13 +21,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, cast
 
-from sqlalchemy import ColumnElement, bindparam, select, update
+from sqlalchemy import ColumnElement, Table, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from socialinbox.domain import Direction, RemoteAuthor, RemoteMessage, Status
+from socialinbox.storage.conversation_rows import text_time, utc_time
 from socialinbox.storage.ingest_rows import (
     CONVERSATIONS,
     STATE,
@@ -37,12 +38,23 @@ from socialinbox.storage.ingest_rows import (
     NewConversation,
     StoredConversation,
     insert_returning,
+    is_time_column,
+    one_of,
+    update_by_id,
 )
 from socialinbox.storage.models import ContactRow, ConversationRow, MessageRow
 
 PREVIEW_LENGTH = 200
 _T = TypeVar("_T")
 _IN_CHUNK = 500  # stay well under SQLite's bound-parameter limit
+_MESSAGES = cast(Table, MessageRow.__table__)  # type: ignore[attr-defined]
+_CONTACTS = cast(Table, ContactRow.__table__)  # type: ignore[attr-defined]
+# Times read as text and parsed in one C call: the column types' conversions were a third of loading a poll's
+# conversations (docs/performance.md, B1).
+_STATE_TIMES = tuple(n for n, name in enumerate(STATE) if is_time_column(CONVERSATIONS.c[name]))
+_STATE_COLUMNS = tuple(
+    text_time(CONVERSATIONS.c[name]) if n in _STATE_TIMES else CONVERSATIONS.c[name] for n, name in enumerate(STATE)
+)
 
 
 @dataclasses.dataclass
@@ -120,7 +132,7 @@ def _unseen(
     for chunk in _chunks(list(by_id), _IN_CHUNK):
         query = select(MessageRow).where(
             col(MessageRow.account_id) == account_id,
-            col(MessageRow.remote_id).in_(chunk),
+            one_of(session, _MESSAGES.c.remote_id, chunk),
         )
         for row in session.scalars(query):
             message = fresh.pop(row.remote_id)
@@ -164,24 +176,29 @@ class _ThreadIndex:
         for chunk in _chunks(sorted(parents), _IN_CHUNK):
             query = select(col(MessageRow.remote_id), col(MessageRow.conversation_id)).where(
                 col(MessageRow.account_id) == account_id,
-                col(MessageRow.remote_id).in_(chunk),
+                one_of(session, _MESSAGES.c.remote_id, chunk),
             )
             conversation_of_parent.update({r: c for r, c in session.execute(query)})
         wanted_ids = sorted(set(conversation_of_parent.values()))
         rows: list[StoredConversation] = []
         for chunk_ids in _chunks(wanted_ids, _IN_CHUNK):
-            rows += index._conversations_where(CONVERSATIONS.c.id.in_(chunk_ids))
+            rows += index._conversations_where(CONVERSATIONS.c.id.in_(chunk_ids))  # few: a plain list will do
         for chunk in _chunks(sorted(keys), _IN_CHUNK):
-            rows += index._conversations_where(CONVERSATIONS.c.thread_key.in_(chunk))
+            rows += index._conversations_where(one_of(session, CONVERSATIONS.c.thread_key, chunk))
         by_id = {row.id: row for row in rows}
         index._by_key = {row.thread_key: row for row in rows}
         index._by_message = {remote: by_id[conv] for remote, conv in conversation_of_parent.items() if conv in by_id}
         return index
 
     def _conversations_where(self, condition: ColumnElement[bool]) -> list[StoredConversation]:
-        columns = [CONVERSATIONS.c[name] for name in STATE]
-        query = select(*columns).where(CONVERSATIONS.c.account_id == self._account_id, condition)
-        return [StoredConversation(*row) for row in self._session.connection().execute(query)]
+        query = select(*_STATE_COLUMNS).where(CONVERSATIONS.c.account_id == self._account_id, condition)
+        found = []
+        for row in self._session.connection().execute(query):
+            values = list(row)
+            for index in _STATE_TIMES:
+                values[index] = utc_time(values[index])
+            found.append(StoredConversation(*values))
+        return found
 
     def find(self, message: RemoteMessage) -> AnyConversation | None:
         if message.in_reply_to and message.in_reply_to in self._by_message:
@@ -234,13 +251,8 @@ class _ThreadIndex:
         stored = {id(c): c for c in touched if isinstance(c, StoredConversation)}.values()
         if not stored:
             return
-        statement = (
-            update(CONVERSATIONS)
-            .where(CONVERSATIONS.c.id == bindparam("conversation_id"))
-            .values({name: bindparam(name) for name in WRITTEN})
-        )
-        rows = [{"conversation_id": c.id, **{name: getattr(c, name) for name in WRITTEN}} for c in stored]
-        self._session.connection().execute(statement, rows)
+        rows = [{**{name: getattr(c, name) for name in WRITTEN}, "id": c.id} for c in stored]
+        update_by_id(self._session, CONVERSATIONS, rows)
 
 
 class _ContactIndex:
@@ -256,7 +268,7 @@ class _ContactIndex:
         rows: list[ContactRow] = []
         for chunk in _chunks(wanted, _IN_CHUNK):
             query = select(ContactRow).where(
-                col(ContactRow.account_id) == account_id, col(ContactRow.remote_id).in_(chunk)
+                col(ContactRow.account_id) == account_id, one_of(session, _CONTACTS.c.remote_id, chunk)
             )
             rows += list(session.scalars(query))
         return cls(session, account_id, rows)

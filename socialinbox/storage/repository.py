@@ -31,6 +31,7 @@ from socialinbox.domain import (
 from socialinbox.storage import answering_queries, history, outbox_queries
 from socialinbox.storage.conversation_rows import (
     CONVERSATION,
+    ConversationMemo,
     conversation_bundles,
     conversation_select,
     inbox_page_select,
@@ -80,6 +81,7 @@ class Repository(outbox_queries.OutboxMixin, answering_queries.AnsweringMixin, h
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._write_lock = threading.Lock()
+        self._conversation_memo = ConversationMemo()  # the due-ordered inbox's values, reused while rows are unchanged
 
     @contextmanager
     def _reading(self) -> Iterator[Session]:
@@ -271,6 +273,14 @@ class Repository(outbox_queries.OutboxMixin, answering_queries.AnsweringMixin, h
         )
         with self._reading() as session:
             return [to_message(row) for row in session.scalars(query)]
+
+    def message(self, message_id: int) -> Message:
+        """One stored message (``socialinbox attachment save`` names it by id)."""
+        with self._reading() as session:
+            found = self._messages_by_id(session, [message_id])
+        if not found:
+            raise NotFound(f"There is no message {message_id}.")
+        return found[0]
 
     def search(self, query: str, limit: int = 50, after: SearchAfter | None = None) -> list[SearchHit]:
         """Conversations whose messages hold every word of ``query``, best match first (see ``storage/search.py``).

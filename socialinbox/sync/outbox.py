@@ -12,8 +12,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-import httpx
-
 from socialinbox.connectors.base import (
     AuthError,
     Connector,
@@ -23,12 +21,11 @@ from socialinbox.connectors.base import (
     TransientError,
     UncertainDelivery,
 )
-from socialinbox.domain import Clock, DeliveryReport, SentReply
+from socialinbox.domain import DeliveryReport, SentReply
 from socialinbox.storage.engine import StorageUnavailable
 from socialinbox.storage.outbox_queries import ClaimedReply
-from socialinbox.storage.repository import Repository
 from socialinbox.sync import presend
-from socialinbox.sync.service import ConnectorPool, Credentials
+from socialinbox.sync.service import AccountWorker
 
 log = logging.getLogger(__name__)
 
@@ -36,21 +33,7 @@ MAX_AUTOMATIC_ATTEMPTS = 5
 RETRY_BASE = timedelta(seconds=15)
 
 
-class OutboxSender:
-    def __init__(
-        self,
-        repository: Repository,
-        connectors: ConnectorPool,
-        credentials: Credentials,
-        client: httpx.Client,
-        clock: Clock,
-    ) -> None:
-        self._repository = repository
-        self._connectors = connectors
-        self._credentials = credentials
-        self._client = client
-        self._clock = clock
-
+class OutboxSender(AccountWorker):
     def send_due(self, account_id: int | None = None) -> list[DeliveryReport]:
         """Try every reply whose time has come; one report per reply tried."""
         try:

@@ -11,6 +11,12 @@ Long-polling accounts (``poll_interval_s == 0``, e.g. Telegram's ``getUpdates``)
 poll returns: the platform holds each request open until something arrives, so a message shows within seconds.
 Those polls run on their own daemon threads, so a request waiting on the network neither takes a worker from the
 other accounts nor holds up quitting; a report that arrives after ``shutdown`` is dropped.
+
+Push (``wake``): accounts whose server can report new content (e-mail with IMAP IDLE) are watched by
+``NewContentWatchers`` once a poll has succeeded, and each report of news runs the normal poll now. News that
+comes while that account's poll is running asks for one more poll right after it, re-armed from a job listener,
+which APScheduler calls only once the finished run is counted (so the new run is not skipped as a second instance).
+Watching stops when the account is removed, needs reconnecting, or the app quits.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.executors.base import BaseExecutor, run_job
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
@@ -32,6 +39,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from socialinbox.domain import Account, Health, SyncReport
 from socialinbox.sync.outbox import OutboxSender
 from socialinbox.sync.service import SyncService
+from socialinbox.sync.watcher import NewContentWatchers
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +51,11 @@ LONG_POLL_FALLBACK_S = 300  # the trigger's own interval; each long poll resched
 
 def _poll_job_id(account_id: int) -> str:
     return f"poll-{account_id}"
+
+
+def _account_of_job(job_id: str) -> int | None:
+    prefix, _, number = job_id.partition("-")
+    return int(number) if prefix == "poll" and number.isdigit() else None
 
 
 def _long_polling(account: Account) -> bool:
@@ -87,11 +100,16 @@ class SyncScheduler:
         self._on_result = on_result
         self._outbox_interval_s = outbox_interval_s
         self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._polling: set[int] = set()  # accounts whose poll is running now
+        self._poll_again: set[int] = set()  # ... and that got news meanwhile: poll once more right after
+        self.watchers = NewContentWatchers(service.open_watch, self.wake)
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(workers), LONG_POLL_EXECUTOR: _DaemonThreadExecutor()},
             job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 60},
             timezone=UTC,
         )
+        self._scheduler.add_listener(self._after_run, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
 
     def start(self, accounts: list[Account]) -> None:
         for account in accounts:
@@ -126,12 +144,22 @@ class SyncScheduler:
             job.pause()
 
     def remove_account(self, account_id: int) -> None:
+        self.watchers.stop(account_id)
         with contextlib.suppress(JobLookupError):  # never scheduled, or removed already
             self._scheduler.remove_job(_poll_job_id(account_id))
 
     def poll_now(self, account_id: int) -> None:
         """Poll as soon as a worker is free (also resumes a paused account, e.g. after reconnecting)."""
         self._scheduler.modify_job(_poll_job_id(account_id), next_run_time=_now())
+
+    def wake(self, account_id: int) -> None:
+        """The account's server reported news (IMAP IDLE): poll now, or right after the poll that is running."""
+        with self._lock:
+            if account_id in self._polling:
+                self._poll_again.add(account_id)
+                return
+        with contextlib.suppress(JobLookupError, SchedulerNotRunningError):
+            self.poll_now(account_id)
 
     def send_now(self) -> None:
         """A reply was queued: try the outbox now instead of at the next tick."""
@@ -140,17 +168,40 @@ class SyncScheduler:
     def shutdown(self) -> None:
         """Stop and wait for running jobs, so nothing reports into a GUI that is going away."""
         self._stopping.set()  # long polls still waiting on the network report nothing once they return
+        self.watchers.stop_all()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
 
     def _poll(self, account_id: int) -> bool:
         """Poll once; True asks the long-poll executor to listen again as soon as this run is done."""
+        with self._lock:
+            self._polling.add(account_id)  # cleared by _after_run, once the run is counted as finished
         report = self._service.poll_account(account_id)
         if self._stopping.is_set():
             return False
+        self._keep_watch(report)
         again = self._reschedule(report)
         self._on_result(report)
         return again
+
+    def _keep_watch(self, report: SyncReport) -> None:
+        """Watch for news after a good poll (also after a reconnect); stop while the account needs reconnecting."""
+        if report.account.health is Health.NEEDS_RECONNECT:
+            self.watchers.stop(report.account.id)
+        elif report.ok and not _long_polling(report.account):
+            self.watchers.ensure(report.account.id)
+
+    def _after_run(self, event: JobExecutionEvent) -> None:
+        account_id = _account_of_job(event.job_id)
+        if account_id is None:
+            return
+        with self._lock:
+            self._polling.discard(account_id)
+            again = account_id in self._poll_again
+            self._poll_again.discard(account_id)
+        if again and not self._stopping.is_set():
+            with contextlib.suppress(JobLookupError, SchedulerNotRunningError):
+                self.poll_now(account_id)
 
     def _reschedule(self, report: SyncReport) -> bool:
         job_id = _poll_job_id(report.account.id)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 import httpx
@@ -27,6 +27,7 @@ from socialinbox.connectors.base import (
     RotatesCredentials,
     TransientError,
 )
+from socialinbox.connectors.watch import NewContentWatch, WatchesForNewContent
 from socialinbox.domain import Account, Clock, Health, Platform, SyncReport
 from socialinbox.secrets import SecretStore, account_key
 from socialinbox.storage.engine import StorageUnavailable
@@ -101,7 +102,10 @@ class Credentials:
             log.warning("account %s: could not store the renewed sign-in (%s)", account_id, type(error).__name__)
 
 
-class SyncService:
+class AccountWorker:
+    """What polling (``SyncService``) and sending (``OutboxSender``) both reach a platform with: the stored accounts,
+    each account's connector and sign-in, the shared HTTP client and the clock."""
+
     def __init__(
         self,
         repository: Repository,
@@ -115,15 +119,37 @@ class SyncService:
         self._credentials = credentials
         self._client = client
         self._clock = clock
+
+
+class SyncService(AccountWorker):
+    def __init__(
+        self,
+        repository: Repository,
+        connectors: ConnectorPool,
+        credentials: Credentials,
+        client: httpx.Client,
+        clock: Clock,
+    ) -> None:
+        super().__init__(repository, connectors, credentials, client, clock)
         self._failures: dict[int, int] = {}
         self._failures_lock = threading.Lock()
         self._last_seen: dict[int, Account] = {}  # for reporting when the database cannot even be read
+        # Seconds between polls of an account, asked at each poll; wiring swaps in the owner's global preference.
+        self.poll_interval: Callable[[Account], int] = lambda account: account.poll_interval_s
 
     def poll_account(self, account_id: int) -> SyncReport:
         try:
             return self._poll_account(account_id)
         except StorageUnavailable as error:
             return self._storage_problem(account_id, error)
+
+    def open_watch(self, account_id: int) -> NewContentWatch | None:
+        """A watch for new content (IMAP IDLE) on the account's server, or None where its platform cannot push."""
+        account = self._repository.account(account_id)
+        connector = self._connectors.for_account(account)
+        if not isinstance(connector, WatchesForNewContent):
+            return None
+        return connector.watch(self._credentials.token_for(account))
 
     def _storage_problem(self, account_id: int, error: StorageUnavailable) -> SyncReport:
         """The database is locked, full or read-only: nothing can be recorded, so the report alone carries the news
@@ -174,7 +200,7 @@ class SyncService:
         return SyncReport(updated, (), (), error=detail)
 
     def _interval(self, account: Account) -> timedelta:
-        return timedelta(seconds=account.poll_interval_s)
+        return timedelta(seconds=self.poll_interval(account))
 
     def _backoff(self, account: Account) -> timedelta:
         with self._failures_lock:

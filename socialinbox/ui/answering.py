@@ -14,7 +14,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QItemSelectionModel, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QToolBar, QWidget
+from PySide6.QtWidgets import QMenu, QWidget
 
 from socialinbox.domain import Account, Conversation, Message, OutboxItem, SyncReport, Visibility
 from socialinbox.drafts import fill, fit_to_mood, last_customer_message, review_context, template_context
@@ -26,6 +26,7 @@ from socialinbox.private_case import (
     private_thread_key,
     unavailable_reason,
 )
+from socialinbox.sentiment import SentimentIntensityAnalyzer
 from socialinbox.settings import Settings
 from socialinbox.storage.repository import Repository
 from socialinbox.sync.presend import is_held
@@ -60,6 +61,7 @@ class AnsweringController(QObject):
         now: Callable[[], datetime],
         bridge: SyncBridge,
         parent: QObject | None = None,
+        analyzer: SentimentIntensityAnalyzer | None = None,  # the app's shared one (socialinbox.sentiment)
     ) -> None:
         super().__init__(parent)
         self._window = window
@@ -69,8 +71,8 @@ class AnsweringController(QObject):
         self._settings = settings
         self._send_now = send_now
         self._now = now
-        self._checker = ToneChecker()
-        self._triage = Triage()
+        self._checker = ToneChecker(analyzer=analyzer)
+        self._triage = Triage(analyzer)
         self._library = store.load()
         self._uses = store.past_uses()
         self._accounts: dict[int, Account] = {account.id: account for account in repository.accounts()}
@@ -83,11 +85,8 @@ class AnsweringController(QObject):
         for widget in (self.case_banner, self.held_bar):
             layout.insertWidget(layout.indexOf(pane.composer), widget)  # type: ignore[attr-defined]
         self.search = InboxSearch(window.inbox, window.inbox_model, window)
-        toolbar = QToolBar("Search", window)
-        toolbar.setObjectName("search-toolbar")
-        toolbar.setMovable(False)
-        toolbar.addWidget(self.search)
-        window.addToolBar(toolbar)
+        window.search_toolbar.clear()  # the look-alike that held its place since the first paint
+        window.search_toolbar.addWidget(self.search)
         self._build_actions()
         self._wire(bridge)
         # Once every part of the app has added its actions: each tooltip names its key, whoever added it.

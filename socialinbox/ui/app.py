@@ -1,4 +1,10 @@
-"""The GUI's composition root: builds the core, the window, the bridge and the workers, and wires them once."""
+"""The GUI's composition root: builds the core, the window, the bridge and the workers, and wires them once.
+
+A real start paints first (docs/performance.md, B4/B5): the core and the main window with its first page are
+built and shown, and everything the first paint does not need (the workers, the scheduler, the answering tools,
+notifications, the tray, the accounts menu, Preferences and Help) is imported and built on the event loop's turn
+after that paint. Those modules are imported inside ``InboxApp.build_rest`` for that reason.
+"""
 
 from __future__ import annotations
 
@@ -7,35 +13,39 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from socialinbox.paths import AppPaths, paths_in
+from socialinbox.sentiment import make_analyzer
 from socialinbox.storage.engine import StorageUnavailable
 from socialinbox.sync.reminders import CLOCK_TICK_S
-from socialinbox.sync.scheduler import SyncScheduler
-from socialinbox.sync.tasks import BackgroundTasks
-from socialinbox.template_store import TemplateStore
-from socialinbox.ui.accounts_controller import AccountsController
-from socialinbox.ui.answering import AnsweringController
 from socialinbox.ui.clock_setup import ClockFeature
-from socialinbox.ui.controller import InboxController
-from socialinbox.ui.desktop_features import DesktopFeatures, claim_instance, start_desktop_session, startup_request
 from socialinbox.ui.main_window import MainWindow
-from socialinbox.ui.notification_policy import PoliteNotifier
-from socialinbox.ui.notifications import build_notifier
-from socialinbox.ui.sync_bridge import SyncBridge
-from socialinbox.ui.tray import InboxTray
 from socialinbox.wiring import Core, build_core, connect_demo_on_first_start, ensure_demo_account
+
+if TYPE_CHECKING:
+    from socialinbox.sync.scheduler import SyncScheduler
+    from socialinbox.sync.tasks import BackgroundTasks
+    from socialinbox.ui.accounts_controller import AccountsController
+    from socialinbox.ui.answering import AnsweringController
+    from socialinbox.ui.controller import InboxController
+    from socialinbox.ui.desktop_features import DesktopFeatures
+    from socialinbox.ui.notification_policy import PoliteNotifier
+    from socialinbox.ui.sync_bridge import SyncBridge
+    from socialinbox.ui.tray import InboxTray
 
 log = logging.getLogger(__name__)
 
 SNOOZE_CHECK_S = 30
 SMOKE_TEST_TIMEOUT_MS = 15_000
+REST_AT_THE_LATEST_MS = 1_000  # a window that is never painted (started minimized, no compositor) still starts
 
 
 def app_icon() -> QIcon:
@@ -44,17 +54,51 @@ def app_icon() -> QIcon:
 
 
 class InboxApp:
-    """Everything the running app holds, created in order and torn down in reverse."""
+    """Everything the running app holds, created in order and torn down in reverse.
 
-    def __init__(self, core: Core) -> None:
+    ``InboxApp(core)`` builds it all at once (the tests, the smoke test); ``run_app`` passes ``paint_first=True``,
+    shows ``window`` and calls ``build_rest`` once the window has painted.
+    """
+
+    bridge: SyncBridge
+    tasks: BackgroundTasks
+    scheduler: SyncScheduler
+    tray: InboxTray | None
+    controller: InboxController
+    answering: AnsweringController
+    notifier: PoliteNotifier
+    accounts: AccountsController
+    desktop: DesktopFeatures
+
+    def __init__(self, core: Core, *, paint_first: bool = False) -> None:
         self.core = core
+        self.built = False
+        self.analyzer = make_analyzer()  # one VADER lexicon for triage, the tone check and the reports
+        self.clock = ClockFeature(core, self.analyzer)  # before the workers: they warm its triage cache first
+        self.window = MainWindow(core.repository, core.clock.now, sources=self.clock.sources)
+        self.window.setWindowIcon(app_icon())
+        if not paint_first:
+            self.build_rest()
+
+    def build_rest(self) -> None:
+        """The workers and every feature the first paint does not need; imported here so a start skips them."""
+        from socialinbox.sync.scheduler import SyncScheduler
+        from socialinbox.sync.tasks import BackgroundTasks
+        from socialinbox.template_store import TemplateStore
+        from socialinbox.ui.accounts_controller import AccountsController
+        from socialinbox.ui.answering import AnsweringController
+        from socialinbox.ui.controller import InboxController
+        from socialinbox.ui.desktop_features import DesktopFeatures
+        from socialinbox.ui.notification_policy import PoliteNotifier
+        from socialinbox.ui.notifications import build_notifier
+        from socialinbox.ui.sync_bridge import SyncBridge
+        from socialinbox.ui.tray import InboxTray
+
+        core = self.core
         self.bridge = SyncBridge()
-        self.clock = ClockFeature(core)  # before the workers: they warm its triage cache before publishing
         publish = self.clock.publish_through(self.bridge.publish)
         self.tasks = BackgroundTasks(publish)
         self.scheduler = SyncScheduler(core.service, core.sender, publish)
-        self.window = MainWindow(core.repository, core.clock.now, sources=self.clock.sources)
-        self.window.setWindowIcon(app_icon())
         self.tray = (
             InboxTray(app_icon(), self.window.bring_to_front, self.quit, self.window) if InboxTray.available() else None
         )
@@ -76,6 +120,7 @@ class InboxApp:
             send_now=self.scheduler.send_now,
             now=core.clock.now,
             bridge=self.bridge,
+            analyzer=self.analyzer,
         )
         # On, off, quiet hours and sound are the owner's preferences, read at each notification.
         self.notifier = PoliteNotifier(
@@ -94,21 +139,28 @@ class InboxApp:
         self.accounts = AccountsController(
             core, self.window, self.scheduler, self.bridge, refresh_counts=self.controller.refresh_counts
         )
+        # E-mail attachments: "Save attachment…" in the conversation pane, fetched and saved on the task runner.
+        from socialinbox.ui.attachment_actions import AttachmentActions
+
+        self.attachments = AttachmentActions.for_core(core, self.window, self.bridge, self.tasks)
         if self.tray is not None:
             self.tray.show()
-            self.window.counts_changed = self.tray.set_needs_reply  # type: ignore[method-assign]
+            self.window.counts_changed = self.tray.set_needs_reply
             self.window.set_close_to_tray(lambda: True)
         # Preferences, Help, closing to the tray (with its one-time note), start at login, second starts.
         self.desktop = DesktopFeatures(self, app_icon())
+        self.built = True
 
-    def start(self) -> None:
+    def start(self, *, show: bool = True) -> None:
+        """``show=False``: the window was shown already (a paint-first start), and may have been hidden since."""
         accounts = self.core.repository.accounts()
         self.controller.start(accounts)
         # The clock's tick wakes snoozes, fires reminders once each and queues away replies.
         self.scheduler.add_tick("clock", CLOCK_TICK_S, self.clock.tick)
         self.clock.start(self)
         self.scheduler.start(accounts)
-        self.window.show()
+        if show:
+            self.window.show()
         if self.core.secrets_warning:
             self.window.show_message(self.core.secrets_warning, error=True)
 
@@ -117,11 +169,12 @@ class InboxApp:
 
     def shutdown(self) -> None:
         """Stop the workers before the bridge goes away: emitting into a deleted QObject is the classic crash."""
-        self.scheduler.shutdown()
-        self.tasks.shutdown()
-        self.notifier.close()
-        if self.tray is not None:
-            self.tray.hide()
+        if self.built:
+            self.scheduler.shutdown()
+            self.tasks.shutdown()
+            self.notifier.close()
+            if self.tray is not None:
+                self.tray.hide()
         self.core.close()
 
 
@@ -135,6 +188,28 @@ class _NullNotifier:
         """Nothing to release."""
 
 
+class AfterFirstPaint(QObject):
+    """Calls ``then`` once, on the event loop's turn after ``widget`` first painted (or after ``latest_ms``)."""
+
+    def __init__(self, widget: QWidget, then: Callable[[], None], latest_ms: int = REST_AT_THE_LATEST_MS) -> None:
+        super().__init__(widget)
+        self._widget = widget
+        self._then: Callable[[], None] | None = then
+        widget.installEventFilter(self)
+        QTimer.singleShot(latest_ms, self, self._run)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._widget and event.type() == QEvent.Type.Paint and self._then is not None:
+            QTimer.singleShot(0, self, self._run)  # after this paint has reached the screen, not inside it
+        return False
+
+    def _run(self) -> None:
+        then, self._then = self._then, None
+        if then is not None:
+            self._widget.removeEventFilter(self)
+            then()
+
+
 def _icon_path() -> str:
     return str(resources.files("socialinbox") / "resources" / "icons" / "socialinbox.svg")
 
@@ -144,7 +219,11 @@ def run_app(
 ) -> int:
     if smoke_test:
         return _smoke_test(paths)
-    app = QApplication.instance() or QApplication(sys.argv)
+    from socialinbox.ui.desktop_features import claim_instance, start_desktop_session, startup_request
+    from socialinbox.ui.theme import ThemeFollower
+
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     app.setApplicationName("Social Inbox")
     app.setDesktopFileName("socialinbox")
     app.setQuitOnLastWindowClosed(False)
@@ -161,19 +240,29 @@ def run_app(
         ensure_demo_account(core)
     else:
         connect_demo_on_first_start(core)
-    inbox = InboxApp(core)
-    desktop_session = start_desktop_session(app, inbox, instance)  # theme, crash notice, later starts
+    theme = ThemeFollower(app)  # before the first paint: it may switch the style and the palette
+    inbox = InboxApp(core, paint_first=True)
+    inbox.window.set_accounts(core.repository.accounts())  # the left column is whole at once (counts follow)
     app.aboutToQuit.connect(inbox.shutdown)
-    if inbox.tray is None:
-        app.setQuitOnLastWindowClosed(True)
-    inbox.start()
-    # Everything built so far lives as long as the app: keep it out of the garbage collector's full passes, which
-    # otherwise held the GIL (and so the window) for 100-500 ms while a big sync landed (docs/performance.md, B6).
-    gc.freeze()
-    if open_conversation is not None:
-        inbox.controller.open_conversation(open_conversation)
+    inbox.window.show()
+    session: list[QObject] = []
+
+    def build_rest() -> None:
+        inbox.build_rest()
+        session.extend(start_desktop_session(app, inbox, instance, theme=theme))  # crash notice, later starts
+        if inbox.tray is None:
+            app.setQuitOnLastWindowClosed(True)
+        inbox.start(show=False)
+        # Everything built so far lives as long as the app: keep it out of the garbage collector's full passes,
+        # which otherwise held the GIL (and so the window) for 100-500 ms while a big sync landed (B6).
+        gc.freeze()
+        if open_conversation is not None:
+            inbox.controller.open_conversation(open_conversation)
+
+    waiter = AfterFirstPaint(inbox.window.inbox.viewport(), build_rest)
     code = int(app.exec())
-    del desktop_session
+    session.clear()  # the crash handler and the single-instance server go before the core's last references
+    del waiter
     return code
 
 

@@ -26,17 +26,18 @@ from socialinbox.ui.due_source import due_sources
 from socialinbox.wiring import Core
 
 if TYPE_CHECKING:
+    from socialinbox.sentiment import SentimentIntensityAnalyzer
     from socialinbox.ui.app import InboxApp
 
 
 class ClockFeature:
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, analyzer: SentimentIntensityAnalyzer | None = None) -> None:
         self._core = core
         self._settings: Settings | None = None
         self._policy = ResponsePolicy()
         self.problem = ""  # a clock preference that cannot be read, for the status bar
         self.zone = ZoneInfo(timezone_of(core.settings))
-        self.triage = TriageCache(Triage())
+        self.triage = TriageCache(Triage(analyzer))  # analyzer: the app's shared one (socialinbox.sentiment)
         self.sources = due_sources(core.repository, self.policy, self.triage)
         self.tick = ClockTick(
             core.repository,
@@ -44,7 +45,7 @@ class ClockFeature:
             self.policy,
             away_text=away_replies_from(lambda: core.settings, TemplateStore.in_folder(core.paths.config_dir).load),
         )
-        self._report_triage = Triage()  # reports score on the task worker; the cache's analyzer serves the GUI
+        self._report_triage = Triage(analyzer)  # on the task worker: sharing is safe, scoring only reads the lexicon
         self._window: QWidget | None = None
         self.view: ClockView | None = None
         self.actions: ClockActions | None = None

@@ -201,9 +201,12 @@ def claim_instance(paths: AppPaths, request: Request) -> SingleInstance | None:
     return instance
 
 
-def start_desktop_session(app: QApplication, inbox: InboxApp, instance: SingleInstance | None) -> list[QObject]:
-    """Theme, crash notice and single-instance hand-over for a real start; returns what must stay alive."""
-    theme = ThemeFollower(app)
+def start_desktop_session(
+    app: QApplication, inbox: InboxApp, instance: SingleInstance | None, *, theme: ThemeFollower | None = None
+) -> list[QObject]:
+    """Theme, crash notice and single-instance hand-over for a real start; returns what must stay alive.
+    ``theme``: the follower ``run_app`` made before its first paint (so the style is right from the start)."""
+    theme = theme or ThemeFollower(app)
     notice = CrashNotice()
     crash = CrashHandler(
         inbox.core.paths.log_dir / CRASH_FOLDER, on_report=lambda path: notice.reported.emit(str(path))

@@ -7,7 +7,17 @@ from datetime import datetime
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QListView, QMainWindow, QMenu, QMessageBox, QSplitter, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QToolBar,
+    QWidget,
+)
 
 from socialinbox import __version__
 from socialinbox.domain import Account, Conversation, SyncReport
@@ -76,6 +86,7 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(2, 1)
         splitter.setSizes([220, 420, 560])
         self.setCentralWidget(splitter)
+        self.search_toolbar = self._reserve_search_toolbar()
         self._poll_label = QLabel(self)
         self._last_polls: dict[int, str] = {}  # account id -> "name: checked 10:05", in the status bar
         self.statusBar().addPermanentWidget(self._poll_label)
@@ -87,6 +98,20 @@ class MainWindow(QMainWindow):
         )
 
     # --- building ----------------------------------------------------------------------------
+
+    def _reserve_search_toolbar(self) -> QToolBar:
+        """The search bar's place, held by a disabled look-alike: the answering tools that own the real search box
+        arrive after the first paint, and a toolbar appearing then would push the list down under the owner's eyes."""
+        toolbar = QToolBar("Search", self)
+        toolbar.setObjectName("search-toolbar")
+        toolbar.setMovable(False)
+        placeholder = QLineEdit(toolbar)
+        placeholder.setPlaceholderText("Search loaded conversations  (/)")
+        placeholder.setMaximumWidth(360)
+        placeholder.setEnabled(False)
+        toolbar.addWidget(placeholder)
+        self.addToolBar(toolbar)
+        return toolbar
 
     def _build_actions(self) -> None:
         menus = self.menuBar()

@@ -6,8 +6,6 @@ import csv
 import io
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,21 +15,7 @@ from socialinbox.paths import paths_in
 from socialinbox.secrets import MemorySecretStore
 from socialinbox.storage.repository import InboxView
 from socialinbox.wiring import build_core, ensure_demo_account
-
-
-def run(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring", "TZ": "UTC"}
-    result = subprocess.run(
-        [sys.executable, "-m", "socialinbox", "--data-dir", str(data_dir), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}")
-    return result
+from tests.cli.runner import cli
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +42,7 @@ def test_report_prints_the_figures_of_the_last_week(shop: Path, capsys: pytest.C
 
 
 def test_report_json_agrees_with_the_inbox(shop: Path) -> None:
-    data = json.loads(run(shop, "report", "--json").stdout)
+    data = json.loads(cli(shop, "report", "--json").stdout)
     assert data["answered"] == 1 and data["median_first_response_minutes"] is not None
     assert data["waiting_periods"] >= data["overdue_now"] + 1
     assert sum(data["volume_by_hour"]) == sum(data["volume_by_day"].values()) == data["volume_by_channel"]["demo"]
@@ -67,7 +51,7 @@ def test_report_json_agrees_with_the_inbox(shop: Path) -> None:
 
 def test_csv_export_warns_and_is_private(shop: Path, tmp_path: Path) -> None:
     target = tmp_path / "report.csv"
-    result = run(shop, "report", "--csv", "--output", str(target))
+    result = cli(shop, "report", "--csv", "--output", str(target))
     assert "customer data" in result.stderr
     rows = list(csv.DictReader(io.StringIO(target.read_text())))
     assert rows and rows[0]["platform"] == "demo" and sum(int(r["answered"]) for r in rows) == 1

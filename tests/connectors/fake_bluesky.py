@@ -1,6 +1,6 @@
 """A local fake Bluesky: PDS, AppView views, PLC directory and chat service on 127.0.0.1, with the real shapes.
 
-Served from a stdlib ``ThreadingHTTPServer`` (so a subprocess can use it too):
+Served on 127.0.0.1 by ``tests.local_server.LocalServer`` (so a subprocess can use it too):
 
 - sign-in: ``createSession`` (app password; a 30-per-window limit), ``refreshSession`` (rotation with the reference
   PDS's two-hour grace for the old refresh token), ``getSession``; JWT-shaped tokens with ``exp`` and ``scope``;
@@ -28,7 +28,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -50,6 +49,7 @@ from tests.connectors.fake_bluesky_model import (
 )
 from tests.connectors.fake_bluesky_routes import route
 from tests.lexicon_contract import LexiconContract
+from tests.local_server import LocalServer
 
 
 @dataclasses.dataclass
@@ -86,25 +86,31 @@ class FakeBluesky:
         self._delays: dict[str, list[float]] = {}
         self._counter = itertools.count(1)
         self._lock = threading.RLock()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: LocalServer | None = None
 
     # --- lifecycle --------------------------------------------------------------------------------
 
     def __enter__(self) -> FakeBluesky:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.fake = self  # type: ignore[attr-defined]
-        threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True).start()
+        self._server = LocalServer(self._answer).__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
         assert self._server is not None
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.__exit__(*exc)
 
     @property
     def url(self) -> str:
         assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self._server.url
+
+    def _answer(self, request: httpx.Request) -> httpx.Response:
+        try:
+            status, answer, headers = route(self, request)
+        except AssertionError as problem:  # kept where the tests look; the server answers 500
+            self.violations.append(str(problem))
+            raise
+        content_type = {"Content-Type": "application/json; charset=utf-8"}
+        return httpx.Response(status, content=json.dumps(answer).encode(), headers={**content_type, **headers})
 
     @property
     def pds_endpoint(self) -> str:
@@ -282,35 +288,3 @@ class FakeBluesky:
 
     def exchanges(self, nsid: str) -> Iterator[Exchange]:
         return (exchange for exchange in self.traffic if exchange.nsid == nsid)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def _serve(self) -> None:
-        fake: FakeBluesky = self.server.fake  # type: ignore[attr-defined]
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        request = httpx.Request(self.command, fake.url + self.path, headers=dict(self.headers.items()), content=raw)
-        status, answer, headers = route(fake, request)
-        data = json.dumps(answer).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # keep test output quiet

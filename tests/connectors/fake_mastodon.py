@@ -17,7 +17,6 @@ import json
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -26,6 +25,7 @@ import httpx
 import pytest
 
 from socialinbox.connectors.mastodon_auth import OOB_REDIRECT_URI, code_challenge
+from tests.local_server import LocalServer
 from tests.openapi_contract import OpenApiContract
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mastodon"
@@ -34,8 +34,6 @@ TOKEN = "tok-3f9a1c-never-in-a-message"
 SHOP_ID = "110000000000000001"
 RESET = "2026-11-23T09:05:00.000Z"
 FIRST_POSTED_ID = 113520000000000404
-
-Handler = Callable[[httpx.Request], httpx.Response]
 
 
 def fixture(name: str) -> Any:
@@ -219,67 +217,6 @@ class FakeMastodon:
 
     def requests_to(self, path: str) -> list[httpx.QueryParams]:
         return [r.url.params for r in self.requests if r.url.path == path]
-
-
-class LocalServer:
-    """Serves an httpx handler over real HTTP on 127.0.0.1 (a port the system picks), one thread per request."""
-
-    def __init__(self, handler: Handler) -> None:
-        self.handler = handler
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Bridge)
-        self._server.daemon_threads = True
-        self._server.handler = handler  # type: ignore[attr-defined]
-        self.violations: list[AssertionError] = []
-        self._server.violations = self.violations  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> LocalServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
-class _Bridge(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        request = httpx.Request(
-            self.command, f"http://{self.headers['Host']}{self.path}", headers=dict(self.headers.items()), content=body
-        )
-        try:
-            response = self.server.handler(request)  # type: ignore[attr-defined]
-        except httpx.HTTPError:
-            self.close_connection = True  # the fake was told to fail: drop the connection without an answer
-            return
-        except AssertionError as violation:  # a contract violation: fail the test, not just this request
-            self.server.violations.append(violation)  # type: ignore[attr-defined]
-            response = httpx.Response(500, text=f"contract violation: {violation}")
-        content = response.read()
-        self.send_response(response.status_code)
-        for name, value in response.headers.multi_items():
-            if name.lower() not in ("content-length", "transfer-encoding", "content-encoding", "connection"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(content)))
-        self.end_headers()
-        self.wfile.write(content)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # keep test output quiet
 
 
 class ServedMastodon:

@@ -1,6 +1,6 @@
 """The reliability suite at full size, with its figures written to docs/reliability.md.
 
-    .venv/bin/python -m tests.reliability.longrun            # R1 x100 kills, R3 x500 sends, R8 100,000 messages
+    .venv/bin/python -m tests.reliability.longrun            # R1 x100 kills, R3 x500 sends each, R8 100,000 messages
     .venv/bin/python -m tests.reliability.longrun --quick    # the same at a tenth, to try the command
 
 R1, R3 and R8 run here in process at full size; every row (R2, R4-R7, the doors and the small R1/R3/R8) also runs
@@ -23,8 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import FakeClock
+from tests.mail_faults import IMAP_HOW
 from tests.reliability.figures import ENV as FIGURES_ENV
 from tests.reliability.kills import ROOT, KillOutcome, run_kills
+from tests.reliability.mail_platform import mail_servers, mail_shop, unavailable
+from tests.reliability.mail_sends import MailSendOutcome, run_mail_sends
 from tests.reliability.platforms import CONNECTORS, runnable
 from tests.reliability.sends import SendOutcome, run_sends
 from tests.reliability.soak import SoakOutcome, run_soak
@@ -44,10 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(folder)
         suite = _suite(work / "figures.json")
         r1 = _timed(lambda: run_kills(work / "r1", kills, seed=100))
-        r3 = {
+        r3: dict[str, tuple[SendOutcome | MailSendOutcome | str, float]] = {
             name: _timed(lambda name=name: _sends(work / f"r3-{name}", name, sends))
             for name in ("mastodon", "telegram", "bluesky")
         }
+        r3["email"] = _timed(lambda: _mail_sends(work / "r3-email", sends))
         r8 = _timed(lambda: _soak(work / "r8", messages))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(_document(suite, r1, r3, r8, quick=args.quick), encoding="utf-8")
@@ -96,6 +100,17 @@ def _sends(folder: Path, connector: str, count: int) -> SendOutcome | str:
     return outcome
 
 
+def _mail_sends(folder: Path, count: int) -> MailSendOutcome | str:
+    if reason := unavailable():
+        return reason
+    folder.mkdir(parents=True)
+    world = make_world(folder, FakeClock())
+    with mail_servers() as servers, mail_shop(*servers, seed=count) as shop:
+        outcome = run_mail_sends(world, shop, shop.add_to(world), count, seed=count)
+    world.engine.dispose()
+    return outcome
+
+
 def _soak(folder: Path, messages: int) -> SoakOutcome:
     folder.mkdir(parents=True)
     world = make_world(folder, FakeClock())
@@ -104,11 +119,15 @@ def _soak(folder: Path, messages: int) -> SoakOutcome:
     return outcome
 
 
-def _r3_problems(r3: dict[str, tuple[SendOutcome | str, float]]) -> bool:
-    return any(
-        isinstance(o, SendOutcome) and (max(o.on_platform.values()) > 1 or o.reasonless_failures)
-        for o, _ in r3.values()
-    )
+def _r3_problems(r3: dict[str, tuple[SendOutcome | MailSendOutcome | str, float]]) -> bool:
+    for o, _ in r3.values():
+        if isinstance(o, SendOutcome) and (max(o.on_platform.values()) > 1 or o.reasonless_failures):
+            return True
+        if isinstance(o, MailSendOutcome) and (
+            max(o.delivered.values()) > 1 or o.reasonless_failures or len(o.delivered) != o.replies
+        ):
+            return True
+    return False
 
 
 def _r8_problems(o: SoakOutcome) -> bool:
@@ -121,7 +140,7 @@ def _r8_problems(o: SoakOutcome) -> bool:
 def _document(
     suite: dict[str, Any],
     r1: tuple[KillOutcome, float],
-    r3: dict[str, tuple[SendOutcome | str, float]],
+    r3: dict[str, tuple[SendOutcome | MailSendOutcome | str, float]],
     r8: tuple[SoakOutcome, float],
     *,
     quick: bool,
@@ -132,7 +151,8 @@ def _document(
         "# Reliability: nothing lost, nothing doubled, nothing leaked\n",
         f"Measured {now} on {machine}{' (--quick: a tenth of each size)' if quick else ''}, with\n"
         f"`.venv/bin/python -m tests.reliability.longrun{' --quick' if quick else ''}`. The same rows run at a small "
-        "size in every test run (`pytest tests/reliability`); tests/faults.py is the one fault layer they share.\n",
+        "size in every test run (`pytest tests/reliability`); tests/faults.py is the one HTTP fault layer they share, "
+        "tests/mail_faults.py its IMAP/SMTP counterpart (a proxy in front of the real Dovecot and aiosmtpd).\n",
         _suite_section(suite),
         _r1_section(*r1),
         _r2_section(suite["figures"].get("R2", [])),
@@ -180,11 +200,22 @@ def _r2_section(rows: list[dict[str, Any]]) -> str:
     return (
         "## R2: every connector against every fault\n\nThe state the account showed while the fault lasted (the other "
         "account on the same platform kept syncing every time; once the server recovered, every message was stored "
-        "exactly once):\n\n" + header + body
+        "exactly once):\n\n" + header + body + _mail_rows(rows)
     )
 
 
-def _r3_section(r3: dict[str, tuple[SendOutcome | str, float]]) -> str:
+def _mail_rows(rows: list[dict[str, Any]]) -> str:
+    faults = [name for name in dict.fromkeys(row["fault"] for row in rows if row["connector"] == "email")]
+    if not faults:
+        return ""
+    how = "; ".join(f"{name}: {IMAP_HOW.get(name, name)}" for name in faults)
+    return (
+        "\nE-mail speaks IMAP, so its column is the catalogue's mail counterparts, put on the wire by a proxy in front "
+        f"of the real Dovecot (tests/mail_faults.py, tests/reliability/test_r2_mail.py): {how}.\n"
+    )
+
+
+def _r3_section(r3: dict[str, tuple[SendOutcome | MailSendOutcome | str, float]]) -> str:
     lines = [
         "## R3: sends over a failing network\n",
         "| connector | replies | failures shown (each with its reason) | answers lost after the platform acted "
@@ -195,11 +226,20 @@ def _r3_section(r3: dict[str, tuple[SendOutcome | str, float]]) -> str:
         if isinstance(o, str):
             lines.append(f"| {name} | skipped: {o} | | | | | | |")
             continue
-        doubled = sum(1 for n in o.on_platform.values() if n > 1)
-        lost = o.replies - sum(1 for n in o.on_platform.values() if n >= 1)
+        counts = o.delivered if isinstance(o, MailSendOutcome) else o.on_platform
+        doubled = sum(1 for n in counts.values() if n > 1)
+        lost = o.replies - sum(1 for n in counts.values() if n >= 1)
         lines.append(
             f"| {name} | {o.replies} | {o.failures_seen} ({o.reasonless_failures} without a reason) | {o.lost_answers} "
             f"| {o.owner_checks} | {doubled} | {lost} | {seconds:.0f} s |"
+        )
+    mail = r3.get("email", ("", 0.0))[0]
+    if isinstance(mail, MailSendOutcome):
+        met = ", ".join(f"{name} {count}" for name, count in sorted(mail.faults_met.items()))
+        lines.append(
+            "\nE-mail: the real aiosmtpd and Dovecot behind tests/mail_faults.py; faults met: "
+            f"{met}. A reply whose text was handed over before the connection broke is never sent again by the "
+            "app: the owner checks (here: what the server received) and discards or retries it."
         )
     return "\n".join(lines) + "\n"
 
@@ -226,8 +266,24 @@ def _r8_section(o: SoakOutcome, seconds: float) -> str:
         f"| {o.written} | {o.stored} | {o.doubles} | {o.backlog_at_end} | {o.catch_up_rounds} | {o.faults_met} "
         f"| {o.replies_sent} | {o.reminders_delivered} | {o.reminders_twice} | {o.overdue_missed} |\n\n"
         f"Memory (resident): {o.memory_after_warmup_mb:.0f} MB after the first quarter of the day, "
-        f"{o.memory_at_end_mb:.0f} MB at the end: **{o.memory_growth:+.1%}** (limit +10%). {seconds:.0f} s in all.\n"
+        f"{o.memory_at_end_mb:.0f} MB at the end: **{o.memory_growth:+.1%}** (limit +10%). {seconds:.0f} s in all.\n\n"
+        + _r8_verdict(o)
     )
+
+
+def _r8_verdict(o: SoakOutcome) -> str:
+    holds = {
+        f"no message lost ({o.stored:,} of {o.written:,} stored)": o.stored == o.written,
+        f"none stored twice ({o.doubles})": o.doubles == 0,
+        f"every reminder fired once ({o.reminders_twice} twice, {o.overdue_missed} overdue never reminded)": (
+            o.reminders_twice == 0 and o.overdue_missed == 0
+        ),
+        f"memory growth under 10% ({o.memory_growth:+.1%})": o.memory_growth < 0.1,
+    }
+    kept = [what for what, ok in holds.items() if ok]
+    broken = [what for what, ok in holds.items() if not ok]
+    verdict = f"At {o.written:,} messages: " + ("; ".join(kept) or "nothing held") + "."
+    return verdict + (f" **Does not hold:** {'; '.join(broken)}." if broken else "") + "\n"
 
 
 STATIC_SECTIONS = (Path(__file__).with_name("reliability_notes.md")).read_text(encoding="utf-8")

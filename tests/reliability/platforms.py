@@ -373,10 +373,11 @@ CONNECTORS = (
     ),
     ConnectorCase("email", Platform.EMAIL, None, {}),
 )
-_NOT_HTTP = {
+# Connectors that do not speak HTTP: their R2 and R3 rows run through a fault layer of their own.
+OWN_FAULT_LAYER = {
     Platform.EMAIL: (
-        "e-mail speaks IMAP and SMTP, not HTTP: tests/faults.py injects HTTP faults, so this row needs an IMAP/SMTP "
-        "fault layer (a fault-injecting proxy in front of tests/connectors/mail_servers.py) before it can hold"
+        "e-mail speaks IMAP and SMTP, not HTTP: its rows run in tests/reliability/test_r2_mail.py and "
+        "test_r3_mail.py, through the fault-injecting proxy of tests/mail_faults.py"
     ),
 }
 
@@ -385,8 +386,8 @@ def runnable(case: ConnectorCase) -> str:
     """Why ``case`` cannot run yet (empty when it can)."""
     if case.platform not in REGISTRY:
         return f"the {case.name} connector is not built yet (not in connectors.REGISTRY): this row cannot hold yet"
-    if case.platform in _NOT_HTTP:
-        return _NOT_HTTP[case.platform]
+    if case.platform in OWN_FAULT_LAYER:
+        return OWN_FAULT_LAYER[case.platform]
     if case.start is None:
         return (
             f"the {case.name} connector exists but the reliability suite has no fake {case.name} platform for it yet: "

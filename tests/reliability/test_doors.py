@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import sqlite3
@@ -28,17 +29,21 @@ from PySide6.QtNetwork import QLocalSocket
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
+from socialinbox.cli import build_parser
 from socialinbox.crash import CrashHandler
 from socialinbox.links import openable
+from socialinbox.logging_setup import configure_logging
 from socialinbox.paths import paths_in
 from socialinbox.report_export import write_private
-from socialinbox.secrets import MemorySecretStore
+from socialinbox.secrets import MemorySecretStore, account_key
 from socialinbox.ui.single_instance import MAX_LINE_BYTES, Request, SingleInstance, decode, server_name
 from socialinbox.ui.thread_html import text_to_html
 from socialinbox.ui.views.conversation_pane import ThreadView
 from socialinbox.wiring import build_core, ensure_demo_account
+from tests.faults import CATALOGUE, FaultTransport, faults_for
 from tests.reliability.dependencies import installed_closure
 from tests.reliability.kills import ROOT
+from tests.reliability.platforms import mastodon_live, telegram_live
 
 
 @pytest.fixture
@@ -283,3 +288,89 @@ def test_the_readme_lists_every_bundled_library_with_a_licence() -> None:
     }
     missing = sorted(set(installed_closure()) - listed)
     assert not missing, f"add these bundled libraries and their licences to the README: {missing}"
+
+
+# --- logs: debug off by default, no message text above debug ------------------------------------------------
+
+CUSTOMER_WORDS = "Kundin-7731 wants her refund for the wedding cake"
+REPLY_WORDS = "Antwort-5519 your refund is on its way"
+
+
+@pytest.mark.usefixtures("isolated_logging")
+def test_debug_is_off_by_default_and_no_message_text_reaches_the_log(tmp_path: Path) -> None:
+    """A run as the app starts it (no --verbose): customers write, polls meet every fault, replies fail and are
+    sent. The log has lines (the failures), but no customer's words and no reply's."""
+    args = build_parser().parse_args([])
+    assert args.verbose is False
+    paths = paths_in(tmp_path / "data")
+    paths.create()
+    configure_logging(paths.log_file, verbose=args.verbose)
+    assert logging.getLogger().getEffectiveLevel() == logging.INFO
+    transport = FaultTransport({})
+    with mastodon_live(_now) as mastodon, telegram_live(_now) as telegram:
+        core = build_core(paths, transport=transport, secrets=MemorySecretStore())
+        for live in (mastodon, telegram):
+            transport.routes[live.host] = live.route
+            account = core.repository.add_account(live.platform, "shop", core.clock.now(), settings=live.settings)
+            core.secrets.set(account_key(account.id), live.token)
+            live.customer_writes(2, text=CUSTOMER_WORDS)
+            for name in CATALOGUE:
+                transport.plan.inject(faults_for(live.style, _now())[name], host=live.host, times=1)
+                core.service.poll_account(account.id)
+                core.repository.mark_reconnected(account.id, "")
+            report = core.service.poll_account(account.id)
+            conversations = [c for c in core.repository.conversations() if c.account_id == account.id]
+            assert conversations and CUSTOMER_WORDS in conversations[0].preview, report.error
+            for conversation in conversations:
+                core.repository.queue_reply(conversation.id, REPLY_WORDS, _now())
+            transport.plan.inject(faults_for(live.style, _now())["reset"], host=live.host, method="POST", times=1)
+            core.sender.send_due(account.id)
+        core.close()
+    logged = paths.log_file.read_text(encoding="utf-8")
+    assert "not sent" in logged, "nothing was logged: the test proves nothing"
+    for words in (CUSTOMER_WORDS, REPLY_WORDS):
+        assert words.split()[0] not in logged
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- exports warn before they leave the app --------------------------------------------------------------------
+
+
+def test_the_window_warns_that_an_export_holds_customer_data_and_cancel_writes_nothing(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from socialinbox.reports import ResponseReport
+    from socialinbox.ui.dialogs import reports_dialog
+
+    warned: list[str] = []
+
+    def warning(_parent: object, _title: str, text: str, *_: object) -> QMessageBox.StandardButton:
+        warned.append(text)
+        return QMessageBox.StandardButton.Cancel
+
+    monkeypatch.setattr(QMessageBox, "warning", warning)
+    monkeypatch.setattr(
+        reports_dialog.QFileDialog, "getSaveFileName", lambda *_: pytest.fail("a file was asked for after Cancel")
+    )
+    today = datetime(2026, 3, 7, tzinfo=UTC)
+    dialog = reports_dialog.ReportsDialog(lambda first, last: None, today.date(), 60)
+    qtbot.addWidget(dialog)
+    dialog.show_report(ResponseReport(today, today, today, 1, 1, None, None, 1.0, 0, {}, {}, tuple([0] * 24), {}, ()))
+    dialog.on_export()
+    assert len(warned) == 1 and "customer data" in warned[0] and "readable by you only" in warned[0]
+
+
+# --- mail servers: the app password never crosses the network in the clear -----------------------------------
+
+
+@pytest.mark.parametrize("host", ["mail.example.com", "192.168.1.20", "0.0.0.0", "127.0.0.1.example.com"])
+def test_plain_imap_and_smtp_are_refused_for_anything_but_this_computer(host: str) -> None:
+    from socialinbox.connectors.email_imap import Security, ServerSettings
+
+    with pytest.raises(ValueError, match="TLS or STARTTLS"):
+        ServerSettings(host, 143, Security.PLAIN, "shop@example.com")
+    ServerSettings(host, 993, Security.TLS, "shop@example.com")
+    ServerSettings("127.0.0.1", 1143, Security.PLAIN, "shop@example.com")  # a local bridge (Proton's) or a test

@@ -111,6 +111,7 @@ def test_failed_upgrade_restores_the_original_and_says_so(tmp_path: Path, monkey
         upgrade_with_backup(engine, database)
     assert raised.value.problem is StorageProblem.UPGRADE_FAILED
     assert "put back exactly as it was" in str(raised.value) and "nothing was lost" in str(raised.value)
+    assert "customers' messages" in str(raised.value), "the backup's path is shown without saying what it holds"
 
     monkeypatch.undo()
     reopened = make_engine(sqlite_url(database))

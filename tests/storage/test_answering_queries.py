@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from socialinbox.domain import Direction, OutboxState, Platform, PollResult, SentReply, Status, Visibility
 from socialinbox.storage.repository import Repository
-from tests.fakes import T0, customer, make_repository, remote_message
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Repository:
-    return make_repository(tmp_path)
+from tests.fakes import T0, customer, remote_message
 
 
 def _public(repo: Repository) -> tuple[int, int]:

@@ -1,16 +1,10 @@
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from socialinbox.domain import OutboxState, Platform, PollResult, SentReply, Status, Visibility
 from socialinbox.storage.repository import Repository
-from tests.fakes import T0, make_repository, remote_message
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Repository:
-    return make_repository(tmp_path)
+from tests.fakes import T0, remote_message
 
 
 @pytest.fixture

@@ -1,22 +1,11 @@
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from socialinbox.domain import Direction, Health, Platform, PollResult, Status, Visibility
 from socialinbox.storage import ingest
 from socialinbox.storage.repository import InboxView, NotFound, Repository
-from tests.fakes import T0, customer, make_repository, remote_message
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Repository:
-    return make_repository(tmp_path)
-
-
-@pytest.fixture
-def account_id(repo: Repository) -> int:
-    return repo.add_account(Platform.DEMO, "@shop", T0).id
+from tests.fakes import T0, customer, remote_message
 
 
 def poll(*messages, cursor: str | None = "c1") -> PollResult:  # type: ignore[no-untyped-def]

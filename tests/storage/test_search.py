@@ -1,26 +1,14 @@
 """Full-text search through the real migrations on a real SQLite file: ranked, paged, and always in step."""
 
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from socialinbox.domain import Platform, PollResult, RemoteAuthor, Visibility
 from socialinbox.storage.repository import Repository
 from socialinbox.storage.search import match_expression, search_conversations, search_words
-from tests.fakes import T0, customer, make_repository, remote_message
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Repository:
-    return make_repository(tmp_path)
-
-
-@pytest.fixture
-def account_id(repo: Repository) -> int:
-    return repo.add_account(Platform.DEMO, "@shop", T0).id
+from tests.fakes import T0, customer, remote_message
 
 
 def _engine(repo: Repository) -> Engine:

@@ -1,8 +1,8 @@
 import random
 from datetime import timedelta
 
-from socialinbox.connectors.base import AuthError, RateLimited, TransientError, UncertainDelivery
-from socialinbox.domain import OutboxState, OutgoingReply, PollResult, SentReply, Status
+from socialinbox.connectors.base import AuthError, RateLimited, Rejected, TransientError, UncertainDelivery
+from socialinbox.domain import OutboxItem, OutboxState, OutgoingReply, PollResult, SentReply, Status
 from tests.fakes import remote_message
 from tests.sync.conftest import SyncWorld
 
@@ -12,6 +12,17 @@ def _conversation(world: SyncWorld) -> tuple[int, int]:
     world.fake(account).script.append(PollResult((remote_message("m1"),), "c1"))
     (conversation,) = world.service.poll_account(account).conversations
     return account, conversation.id
+
+
+def _queue_failing_with(world: SyncWorld, error: Exception) -> OutboxItem:
+    """A reply queued in a fresh conversation, on an account whose every send raises ``error``."""
+    account, conversation = _conversation(world)
+
+    def fail(reply: OutgoingReply) -> SentReply:
+        raise error
+
+    world.fake(account).send_behaviour = fail
+    return world.repo.queue_reply(conversation, "hi", world.clock.now())
 
 
 def test_queued_reply_is_sent_once_and_moves_conversation_to_waiting(world: SyncWorld) -> None:
@@ -26,13 +37,7 @@ def test_queued_reply_is_sent_once_and_moves_conversation_to_waiting(world: Sync
 
 
 def test_uncertain_delivery_waits_for_the_owner(world: SyncWorld) -> None:
-    account, conversation = _conversation(world)
-
-    def lost_answer(reply: OutgoingReply) -> SentReply:
-        raise UncertainDelivery("The connection dropped after sending.")
-
-    world.fake(account).send_behaviour = lost_answer
-    world.repo.queue_reply(conversation, "hi", world.clock.now())
+    _queue_failing_with(world, UncertainDelivery("The connection dropped after sending."))
     (report,) = world.sender.send_due()
     assert report.item.state is OutboxState.FAILED and "check the platform" in report.item.last_error
     world.clock.advance(hours=1)
@@ -40,13 +45,7 @@ def test_uncertain_delivery_waits_for_the_owner(world: SyncWorld) -> None:
 
 
 def test_transient_failure_retries_later_then_gives_up_with_reason(world: SyncWorld) -> None:
-    account, conversation = _conversation(world)
-
-    def down(reply: OutgoingReply) -> SentReply:
-        raise TransientError("Network down.")
-
-    world.fake(account).send_behaviour = down
-    world.repo.queue_reply(conversation, "hi", world.clock.now())
+    _queue_failing_with(world, TransientError("Network down."))
     states = []
     for _ in range(5):
         (report,) = world.sender.send_due()
@@ -76,13 +75,7 @@ def test_rate_limited_send_waits_retry_after(world: SyncWorld) -> None:
 
 
 def test_auth_error_keeps_the_reply_for_after_reconnecting(world: SyncWorld) -> None:
-    account, conversation = _conversation(world)
-
-    def revoked(reply: OutgoingReply) -> SentReply:
-        raise AuthError("Token revoked.")
-
-    world.fake(account).send_behaviour = revoked
-    item = world.repo.queue_reply(conversation, "hi", world.clock.now())
+    item = _queue_failing_with(world, AuthError("Token revoked."))
     (report,) = world.sender.send_due()
     assert report.item.state is OutboxState.FAILED and "after reconnecting" in report.item.last_error
     assert world.repo.retry_reply(item.id).state is OutboxState.QUEUED
@@ -132,15 +125,7 @@ def test_randomised_network_failures_never_duplicate_or_lose_a_reply(world: Sync
 
 
 def test_rejected_reply_fails_with_the_platform_reason_and_no_retry(world: SyncWorld) -> None:
-    from socialinbox.connectors.base import Rejected
-
-    account, conversation = _conversation(world)
-
-    def refused(reply: OutgoingReply) -> SentReply:
-        raise Rejected("Telegram refused the reply: message is too long.")
-
-    world.fake(account).send_behaviour = refused
-    world.repo.queue_reply(conversation, "hi", world.clock.now())
+    _queue_failing_with(world, Rejected("Telegram refused the reply: message is too long."))
     (report,) = world.sender.send_due()
     assert report.item.state is OutboxState.FAILED and "too long" in report.item.last_error
     world.clock.advance(hours=2)

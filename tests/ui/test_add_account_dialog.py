@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -18,13 +17,12 @@ from pytestqt.qtbot import QtBot
 
 from socialinbox.accounts_setup import connect_mastodon
 from socialinbox.domain import Health, Platform
-from socialinbox.paths import paths_in
-from socialinbox.secrets import MemorySecretStore, account_key
+from socialinbox.secrets import account_key
 from socialinbox.ui.dialogs.account_page import AccountPage, PageContext
 from socialinbox.ui.dialogs.add_account_dialog import PAGES, AddAccountDialog
 from socialinbox.ui.dialogs.mastodon_page import MastodonPage
 from socialinbox.ui.dialogs.telegram_page import TelegramPage
-from socialinbox.wiring import Core, build_core
+from socialinbox.wiring import Core
 from tests.connectors.fake_mastodon import TOKEN, FakeMastodon, ServedMastodon
 from tests.connectors.fake_telegram import TOKEN as BOT_TOKEN
 from tests.connectors.fake_telegram import FakeTelegram
@@ -47,13 +45,6 @@ class Browser:
                 self.pages.append(client.get(url))
 
         threading.Thread(target=go, daemon=True).start()
-
-
-@pytest.fixture
-def core(tmp_path: Path) -> Iterator[Core]:
-    built = build_core(paths_in(tmp_path), secrets=MemorySecretStore())
-    yield built
-    built.close()
 
 
 @pytest.fixture

@@ -54,6 +54,15 @@ def _store(core: Core, *messages: RemoteMessage) -> list[int]:
     return [c.id for c in saved.conversations]
 
 
+def _held_reply(core: Core, reason: str) -> int:
+    """A conversation whose reply the outbox held back for the owner with ``reason``; its id."""
+    (conversation,) = _store(core, _message("m1", RAJ, "Do you have oat milk?", 30, core))
+    held = core.repository.queue_reply(conversation, "Yes we do!", core.clock.now())
+    core.repository.claim_due_replies(core.clock.now())
+    core.repository.mark_send_failed(held.id, HELD_PREFIX + reason, None)
+    return conversation
+
+
 def _start(core: Core, qtbot: QtBot) -> InboxApp:
     app = InboxApp(core)
     qtbot.addWidget(app.window)
@@ -217,11 +226,8 @@ def test_a_private_conversation_cannot_be_taken_private(core: Core, qtbot: QtBot
 
 
 def test_a_held_reply_waits_in_its_bar_until_the_owner_sends_it_anyway(core: Core, qtbot: QtBot) -> None:
-    (conversation,) = _store(core, _message("m1", RAJ, "Do you have oat milk?", 30, core))
+    conversation = _held_reply(core, "the customer sent a new message after you wrote this.")
     repository = core.repository
-    held = repository.queue_reply(conversation, "Yes we do!", core.clock.now())
-    repository.claim_due_replies(core.clock.now())
-    repository.mark_send_failed(held.id, HELD_PREFIX + "the customer sent a new message after you wrote this.", None)
     app = _start(core, qtbot)
     try:
         qtbot.keyClick(app.window.inbox, Qt.Key.Key_J)
@@ -247,11 +253,8 @@ def test_enter_opens_the_top_conversation_and_moves_to_its_thread(core: Core, qt
 
 
 def test_edit_takes_a_held_reply_back_into_the_composer(core: Core, qtbot: QtBot) -> None:
-    (conversation,) = _store(core, _message("m1", RAJ, "Do you have oat milk?", 30, core))
+    conversation = _held_reply(core, "someone already answered on the platform itself.")
     repository = core.repository
-    held = repository.queue_reply(conversation, "Yes we do!", core.clock.now())
-    repository.claim_due_replies(core.clock.now())
-    repository.mark_send_failed(held.id, HELD_PREFIX + "someone already answered on the platform itself.", None)
     app = _start(core, qtbot)
     try:
         qtbot.keyClick(app.window.inbox, Qt.Key.Key_J)

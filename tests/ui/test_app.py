@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QToolBar
 from pytestqt.qtbot import QtBot
 
 from socialinbox.domain import Platform, Status
@@ -103,6 +104,27 @@ def test_new_mention_while_away_notifies_and_click_opens_it(
         notification_stub.click(call.id)
         qtbot.waitUntil(lambda: app.window.pane.conversation is not None, timeout=5_000)
         assert app.window.isVisible()
+    finally:
+        app.shutdown()
+
+
+def test_search_bar_holds_its_place_from_the_first_paint(
+    tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+    core = build_core(paths_in(tmp_path), secrets=MemorySecretStore())
+    app = InboxApp(core, paint_first=True)
+    qtbot.addWidget(app.window)
+    app.window.show()
+    qtbot.waitExposed(app.window)
+    list_top = app.window.inbox.mapTo(app.window, QPoint(0, 0)).y()
+    app.build_rest()
+    try:
+        qtbot.wait(50)
+        toolbars = app.window.findChildren(QToolBar, "search-toolbar")
+        assert len(toolbars) == 1 and toolbars[0].isVisible()
+        assert app.answering.search.parent() is toolbars[0]
+        assert app.window.inbox.mapTo(app.window, QPoint(0, 0)).y() == list_top, "the list moved when the rest came"
     finally:
         app.shutdown()
 

@@ -4,29 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from socialinbox.domain import Platform
-from socialinbox.paths import paths_in
-from socialinbox.secrets import MemorySecretStore, account_key
+from socialinbox.secrets import account_key
 from socialinbox.ui.dialogs.account_page import PageContext
 from socialinbox.ui.dialogs.add_account_dialog import AddAccountDialog
 from socialinbox.ui.dialogs.bluesky_page import BlueskyPage
-from socialinbox.wiring import Core, build_core
+from socialinbox.wiring import Core
 from tests.connectors.fake_bluesky import FakeBluesky
 from tests.connectors.fake_bluesky_model import APP_PASSWORD, SHOP_HANDLE
 from tests.lexicon_contract import LexiconContract
-
-
-@pytest.fixture
-def core(tmp_path: Path) -> Iterator[Core]:
-    built = build_core(paths_in(tmp_path), secrets=MemorySecretStore())
-    yield built
-    built.close()
 
 
 @pytest.fixture

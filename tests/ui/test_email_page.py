@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from socialinbox.domain import Platform
-from socialinbox.paths import paths_in
-from socialinbox.secrets import MemorySecretStore
 from socialinbox.ui.dialogs.account_page import PageContext
 from socialinbox.ui.dialogs.add_account_dialog import AddAccountDialog
 from socialinbox.ui.dialogs.email_page import EmailPage
-from socialinbox.wiring import Core, build_core
-
-
-@pytest.fixture
-def core(tmp_path: Path) -> Iterator[Core]:
-    built = build_core(paths_in(tmp_path), secrets=MemorySecretStore())
-    yield built
-    built.close()
+from socialinbox.wiring import Core
 
 
 @pytest.fixture

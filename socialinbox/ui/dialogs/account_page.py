@@ -3,7 +3,7 @@ set-up work (network calls, waiting for the browser) off the GUI thread.
 
 A page is a widget for one platform. It signs in (or reconnects one account), then emits ``connected`` or
 ``reconnected`` with the stored ``Account``. To add a platform, write a page and list it in ``PAGES`` in
-``add_account_dialog.py``.
+``add_account_dialog.py``; a page that signs in from a typed secret builds on ``FormPage`` (``form_page.py``).
 """
 
 from __future__ import annotations

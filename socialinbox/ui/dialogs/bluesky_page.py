@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QLineEdit, QWidget
 
 from socialinbox.bluesky_setup import APP_PASSWORD_HELP, connect_bluesky, reconnect_bluesky
 from socialinbox.connectors.bluesky_session import DEFAULT_PLC, DEFAULT_SERVICE
 from socialinbox.domain import Account, Platform
-from socialinbox.ui.dialogs.account_page import AccountPage, PageContext, explain
+from socialinbox.ui.dialogs.account_page import PageContext
+from socialinbox.ui.dialogs.form_page import FormPage
 
 INTRO = "Answer mentions, replies and quotes of your shop's Bluesky account, and its direct messages."
 
 
-class BlueskyPage(AccountPage):
+class BlueskyPage(FormPage):
     platform = Platform.BLUESKY
     title = "Bluesky"
     blurb = "Mentions, replies, quotes and direct messages"
 
     def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        self._task = 0
         self.plc_url = DEFAULT_PLC  # the DID directory; only tests and private networks point elsewhere
         for text in (INTRO, APP_PASSWORD_HELP):
-            label = QLabel(text, self)
-            label.setWordWrap(True)
-            self.body.addWidget(label)
+            self.add_paragraph(text)
         form = QFormLayout()
         self.handle = QLineEdit(self)
         self.handle.setPlaceholderText("yourshop.bsky.social")
@@ -44,9 +42,6 @@ class BlueskyPage(AccountPage):
         self.direct_messages.setChecked(True)
         form.addRow("", self.direct_messages)
         self.body.addLayout(form)
-        self.connect_button = QPushButton("&Connect", self)
-        self.connect_button.setDefault(True)
-        self.connect_button.clicked.connect(self.on_connect)
         self.body.addWidget(self.connect_button)
 
     def set_reconnect(self, account: Account | None) -> None:
@@ -71,19 +66,7 @@ class BlueskyPage(AccountPage):
                 return reconnect_bluesky(core, account.id, password)
             return connect_bluesky(core, handle, password, service_url=service, plc_url=plc, direct_messages=dms)
 
-        self._task = self.runner.run(work)
-        self.connect_button.setEnabled(False)
-        self.busy_changed.emit(True)
-        self.show_status("Signing in to Bluesky…")
+        self.start_sign_in(work, "Signing in to Bluesky…")
 
-    def on_task_finished(self, task: int, value: object, error: object) -> None:
-        if task != self._task:
-            return
-        self._task = 0
-        self.connect_button.setEnabled(True)
-        self.busy_changed.emit(False)
-        if isinstance(error, BaseException):
-            self.show_status(explain(error), error=True)
-            return
+    def clear_secret(self) -> None:
         self.password.clear()
-        self.finish(value)

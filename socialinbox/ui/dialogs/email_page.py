@@ -6,9 +6,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
-    QPushButton,
     QSpinBox,
     QWidget,
 )
@@ -17,7 +15,8 @@ from socialinbox.accounts_setup import reconnect
 from socialinbox.connectors.email_imap import Security
 from socialinbox.domain import Account, Platform
 from socialinbox.email_setup import OAUTH_LATER, EmailServers, connect_email, servers_for
-from socialinbox.ui.dialogs.account_page import AccountPage, PageContext, explain
+from socialinbox.ui.dialogs.account_page import PageContext, explain
+from socialinbox.ui.dialogs.form_page import FormPage
 
 INTRO = (
     "Answer customers who e-mail the shop. Social Inbox reads new mail over IMAP and sends replies over SMTP, "
@@ -26,19 +25,16 @@ INTRO = (
 )
 
 
-class EmailPage(AccountPage):
+class EmailPage(FormPage):
     platform = Platform.EMAIL
     title = "E-mail"
     blurb = "Your shop's mailbox over IMAP and SMTP"
 
     def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        self._task = 0
-        self._detecting = False
+        self._detect_task = 0  # the runner's id of the running server look-up; 0 while none runs
         for text in (INTRO, OAUTH_LATER):
-            label = QLabel(text, self)
-            label.setWordWrap(True)
-            self.body.addWidget(label)
+            self.add_paragraph(text)
         form = QFormLayout()
         self.address = QLineEdit(self)
         self.address.setPlaceholderText("hello@yourshop.example")
@@ -52,9 +48,6 @@ class EmailPage(AccountPage):
         self.imap_host, self.imap_port, self.imap_security = self._server_row(form, "IMAP (incoming):", 993)
         self.smtp_host, self.smtp_port, self.smtp_security = self._server_row(form, "SMTP (outgoing):", 465)
         self.body.addLayout(form)
-        self.connect_button = QPushButton("&Connect", self)
-        self.connect_button.setDefault(True)
-        self.connect_button.clicked.connect(self.on_connect)
         self.body.addWidget(self.connect_button)
 
     def _server_row(self, form: QFormLayout, label: str, port: int) -> tuple[QLineEdit, QSpinBox, QComboBox]:
@@ -90,8 +83,7 @@ class EmailPage(AccountPage):
         address = self.address.text().strip()
         if not address or self.reconnecting is not None or self.imap_host.text().strip():
             return
-        self._detecting = True
-        self._task = self.runner.run(lambda: servers_for(address))
+        self._detect_task = self.runner.run(lambda: servers_for(address))
         self.show_status("Looking up your provider's mail servers…")
 
     def on_connect(self) -> None:
@@ -107,11 +99,8 @@ class EmailPage(AccountPage):
                 return reconnect(core, account.id, password)
             return connect_email(core, servers or servers_for(self.address.text()), password)
 
-        self._detecting = False
-        self._task = self.runner.run(work)
-        self.connect_button.setEnabled(False)
-        self.busy_changed.emit(True)
-        self.show_status("Signing in to both servers…")
+        self._detect_task = 0  # a look-up still running is no longer wanted: the sign-in finds its own servers
+        self.start_sign_in(work, "Signing in to both servers…")
 
     def _servers(self) -> EmailServers | None:
         imap, smtp = self.imap_host.text().strip(), self.smtp_host.text().strip()
@@ -128,20 +117,14 @@ class EmailPage(AccountPage):
         )
 
     def on_task_finished(self, task: int, value: object, error: object) -> None:
-        if task != self._task:
-            return
-        self._task = 0
-        if self._detecting:
-            self._detecting = False
+        if task and task == self._detect_task:
+            self._detect_task = 0
             self._show_detected(value, error)
             return
-        self.connect_button.setEnabled(True)
-        self.busy_changed.emit(False)
-        if isinstance(error, BaseException):
-            self.show_status(explain(error), error=True)
-            return
+        super().on_task_finished(task, value, error)
+
+    def clear_secret(self) -> None:
         self.password.clear()
-        self.finish(value)
 
     def _show_detected(self, value: object, error: object) -> None:
         if not isinstance(value, EmailServers):

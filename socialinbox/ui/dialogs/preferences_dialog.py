@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from socialinbox.poll_interval import preference_problem
 from socialinbox.quiet_hours import parse_quiet_hours
 from socialinbox.settings import Settings
 
@@ -55,7 +56,14 @@ def _check_quiet_hours(value: Any) -> str | None:
     return None
 
 
-DEFAULT_VALIDATORS: Mapping[str, Validator] = {"quiet_hours": _check_quiet_hours}
+def _check_poll_interval(value: Any) -> str | None:
+    return preference_problem(int(value))
+
+
+DEFAULT_VALIDATORS: Mapping[str, Validator] = {
+    "quiet_hours": _check_quiet_hours,
+    "poll_interval_s": _check_poll_interval,
+}
 
 
 class CheckBoxEditor:
@@ -70,9 +78,15 @@ class CheckBoxEditor:
 
 
 class SpinBoxEditor:
+    """A whole number; the field's ``minimum``, ``maximum``, ``step``, ``suffix`` and ``special`` (the text shown in
+    place of the minimum, e.g. "each platform's usual pace" for 0) come from its preference(...) metadata."""
+
     def __init__(self, field: dataclasses.Field[Any], parent: QWidget) -> None:
         self.widget = QSpinBox(parent)
-        self.widget.setRange(0, MAX_INT)
+        self.widget.setRange(field.metadata.get("minimum", 0), field.metadata.get("maximum", MAX_INT))
+        self.widget.setSingleStep(field.metadata.get("step", 1))
+        self.widget.setSuffix(field.metadata.get("suffix", ""))
+        self.widget.setSpecialValueText(field.metadata.get("special", ""))
 
     def value(self) -> int:
         return self.widget.value()

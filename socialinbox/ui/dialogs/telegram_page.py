@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from socialinbox.accounts_setup import WebhookInUse, connect_telegram, reconnect
 from socialinbox.connectors.telegram import API_BASE
 from socialinbox.domain import Account, Platform
-from socialinbox.ui.dialogs.account_page import AccountPage, PageContext, explain
+from socialinbox.ui.dialogs.account_page import PageContext
+from socialinbox.ui.dialogs.form_page import FormPage
 
 INTRO = (
     "Answer customers who message your shop's Telegram bot, and those who mention it in groups. With Telegram "
@@ -26,20 +26,16 @@ BUSINESS = (
 )
 
 
-class TelegramPage(AccountPage):
+class TelegramPage(FormPage):
     platform = Platform.TELEGRAM
     title = "Telegram"
     blurb = "A bot's chats, group mentions and Business chats"
 
     def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        self._task = 0
         self._token = ""  # kept while the owner decides about a webhook; cleared when done
-        for text, rich in ((INTRO, False), (STEPS, True)):
-            label = QLabel(text, self)
-            label.setWordWrap(True)
-            label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
-            self.body.addWidget(label)
+        self.add_paragraph(INTRO)
+        self.add_paragraph(STEPS, rich=True)
         form = QFormLayout()
         row = QHBoxLayout()
         self.token = QLineEdit(self)
@@ -51,9 +47,6 @@ class TelegramPage(AccountPage):
         reveal.setCheckable(True)
         reveal.setToolTip("Show the token you pasted, to check it")
         reveal.toggled.connect(self._reveal)
-        self.connect_button = QPushButton("&Connect", self)
-        self.connect_button.setDefault(True)
-        self.connect_button.clicked.connect(self.on_connect)
         row.addWidget(self.token, 1)
         row.addWidget(reveal)
         row.addWidget(self.connect_button)
@@ -100,28 +93,22 @@ class TelegramPage(AccountPage):
                 return reconnect(core, account.id, token, remove_webhook=remove_webhook)
             return connect_telegram(core, token, api_base=api_base, remove_webhook=remove_webhook)
 
-        self._task = self.runner.run(work)
         self.remove_webhook_button.hide()
-        self.connect_button.setEnabled(False)
-        self.busy_changed.emit(True)
-        self.show_status("Removing the webhook and checking the bot…" if remove_webhook else "Checking the bot…")
+        self.start_sign_in(
+            work, "Removing the webhook and checking the bot…" if remove_webhook else "Checking the bot…"
+        )
 
-    def on_task_finished(self, task: int, value: object, error: object) -> None:
-        if task != self._task:
-            return
-        self._task = 0
-        self.connect_button.setEnabled(True)
-        self.busy_changed.emit(False)
-        if isinstance(error, WebhookInUse):
+    def sign_in_failed(self, error: BaseException) -> None:
+        if isinstance(error, WebhookInUse):  # the token is kept for "Remove the webhook and connect"
             self.show_status(str(error), error=True)
             self.remove_webhook_button.show()
             return
         self._token = ""
-        if isinstance(error, BaseException):
-            self.show_status(explain(error), error=True)
-            return
+        super().sign_in_failed(error)
+
+    def clear_secret(self) -> None:
+        self._token = ""
         self.token.clear()
-        self.finish(value)
 
     def _reveal(self, shown: bool) -> None:
         self.token.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)

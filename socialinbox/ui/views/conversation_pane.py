@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from socialinbox.domain import PLATFORM_LABELS, Conversation, Message, OutboxItem, OutboxState, Status
 from socialinbox.links import openable
 from socialinbox.sync.presend import is_held
-from socialinbox.ui.thread_html import thread_html
+from socialinbox.ui.thread_html import ThreadColours, thread_html
 from socialinbox.ui.views.composer import Composer
 
 
@@ -34,6 +34,19 @@ class ThreadView(QTextBrowser):
         self.setReadOnly(True)
         self.anchorClicked.connect(self.on_anchor_clicked)
         self.setAccessibleName("Conversation thread")
+        self._shown: tuple[Sequence[Message], Sequence[OutboxItem], datetime] = ([], [], datetime.now(UTC))
+
+    def show_thread(self, messages: Sequence[Message], outbox: Sequence[OutboxItem], now: datetime) -> None:
+        """The thread in colours from this view's palette; drawn again when the palette (light or dark) changes."""
+        self._shown = (messages, outbox, now)
+        self.setHtml(thread_html(messages, outbox, now, ThreadColours.from_palette(self.palette())))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            position = self.verticalScrollBar().value()
+            self.show_thread(*self._shown)
+            self.verticalScrollBar().setValue(position)
 
     def loadResource(self, kind: int, name: QUrl) -> object:
         return None  # nothing remote or local is ever fetched for the thread
@@ -82,6 +95,8 @@ class ConversationPane(QWidget):
         names.addWidget(self.title)
         names.addWidget(self.subtitle)
         header.addLayout(names, 1)
+        self.header_actions = QHBoxLayout()  # features add their buttons here (e.g. "Save attachment…")
+        header.addLayout(self.header_actions)
         header.addWidget(self.retry_button)
         header.addWidget(self.done_button)
         layout = QVBoxLayout(self)
@@ -104,14 +119,14 @@ class ConversationPane(QWidget):
         if conversation is None:
             self.title.setText("No conversation selected")
             self.subtitle.setText("Pick a conversation on the left, or press J and K to move through the inbox.")
-            self.thread.setHtml("")
+            self.thread.show_thread([], [], self._now())
             self.retry_button.hide()
             self.conversation_shown.emit(None, [], [])
             return
         self._show_header(conversation)
         bar = self.thread.verticalScrollBar()
         at_bottom = bar.value() >= bar.maximum() - 4
-        self.thread.setHtml(thread_html(messages, outbox, self._now()))
+        self.thread.show_thread(messages, outbox, self._now())
         if not same or at_bottom:
             bar.setValue(bar.maximum())
         # A held reply has its own bar (Send anyway / Edit / Discard); "Retry" is for replies that failed to send.
