@@ -74,17 +74,23 @@ def inbox_page_select(
     sort = CONVERSATION.c.last_message_at if newest_first else CONVERSATION.c.waiting_since
     key = tuple_(sort, CONVERSATION.c.id)
     query = conversation_select().where(CONVERSATION.c.status.in_(bindparam("statuses", expanding=True)))
+    query = _narrowed(query, by_account, only_platforms, other_platforms)
+    if after:
+        position = tuple_(bindparam("after_value", type_=sort.type), bindparam("after_id"))
+        query = query.where(key < position if newest_first else key > position)
+    order = (sort.desc(), CONVERSATION.c.id.desc()) if newest_first else (sort.asc(), CONVERSATION.c.id.asc())
+    return query.order_by(*order).limit(bindparam("limit"))
+
+
+def _narrowed(query: Select[Any], by_account: bool, only_platforms: bool, other_platforms: bool) -> Select[Any]:
+    """The filters every inbox view may add: one account, only some platforms, or all but some."""
     if by_account:
         query = query.where(CONVERSATION.c.account_id == bindparam("account_id"))
     if only_platforms:
         query = query.where(ACCOUNT.c.platform.in_(bindparam("platforms", expanding=True)))
     if other_platforms:
         query = query.where(ACCOUNT.c.platform.not_in(bindparam("excluded", expanding=True)))
-    if after:
-        position = tuple_(bindparam("after_value", type_=sort.type), bindparam("after_id"))
-        query = query.where(key < position if newest_first else key > position)
-    order = (sort.desc(), CONVERSATION.c.id.desc()) if newest_first else (sort.asc(), CONVERSATION.c.id.asc())
-    return query.order_by(*order).limit(bindparam("limit"))
+    return query
 
 
 @functools.cache
@@ -93,12 +99,7 @@ def needs_reply_select(by_account: bool, after: bool, only_platforms: bool, othe
     SQLAlchemy would re-render into the SQL text on every execution."""
     sort = CONVERSATION.c.waiting_since
     query = conversation_select().where(CONVERSATION.c.status == bindparam("status"))
-    if by_account:
-        query = query.where(CONVERSATION.c.account_id == bindparam("account_id"))
-    if only_platforms:
-        query = query.where(ACCOUNT.c.platform.in_(bindparam("platforms", expanding=True)))
-    if other_platforms:
-        query = query.where(ACCOUNT.c.platform.not_in(bindparam("excluded", expanding=True)))
+    query = _narrowed(query, by_account, only_platforms, other_platforms)
     if after:
         position = tuple_(bindparam("after_value", type_=sort.type), bindparam("after_id"))
         query = query.where(tuple_(sort, CONVERSATION.c.id) > position)
