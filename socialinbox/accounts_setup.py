@@ -22,27 +22,20 @@ import dataclasses
 import logging
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from socialinbox.connectors.base import AuthError, RotatesCredentials
-from socialinbox.connectors.mastodon import MastodonConnector, build_mastodon, normalize_instance_url
-from socialinbox.connectors.mastodon_auth import (
-    LOOPBACK_REDIRECT_URI,
-    OOB_REDIRECT_URI,
-    SIGN_IN_TIMEOUT_S,
-    AppCredentials,
-    AuthorizationRequest,
-    LoopbackRedirectListener,
-    authorization_url,
-    exchange_code,
-    new_state,
-    register_app,
-)
-from socialinbox.connectors.telegram import API_BASE, TelegramConnector, build_telegram
 from socialinbox.domain import Account, Platform
 from socialinbox.secrets import account_key
 from socialinbox.settings import save_settings
 from socialinbox.wiring import Core
+
+# Each platform's connector is imported by the function that signs in to it, not here: the GUI loads this module
+# at every start, and a shop with no Mastodon or Telegram account should not pay for loading them.
+if TYPE_CHECKING:
+    from socialinbox.connectors.mastodon import MastodonConnector
+    from socialinbox.connectors.mastodon_auth import AppCredentials, AuthorizationRequest
+    from socialinbox.connectors.telegram import TelegramConnector
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +76,8 @@ def mastodon_app_key(instance_url: str) -> str:
 
 
 def mastodon_instance(typed: str) -> str:
+    from socialinbox.connectors.mastodon import normalize_instance_url
+
     try:
         return normalize_instance_url(typed)
     except ValueError as error:
@@ -91,6 +86,13 @@ def mastodon_instance(typed: str) -> str:
 
 def mastodon_app(core: Core, instance_url: str) -> AppCredentials:
     """This app's registration on ``instance_url``: cached (id in settings, secret in the keyring), else registered."""
+    from socialinbox.connectors.mastodon_auth import (
+        LOOPBACK_REDIRECT_URI,
+        OOB_REDIRECT_URI,
+        AppCredentials,
+        register_app,
+    )
+
     client_id = core.settings.mastodon_apps.get(instance_url)
     secret = core.secrets.get(mastodon_app_key(instance_url)) if client_id else None
     if client_id and secret:
@@ -120,6 +122,13 @@ class MastodonSignIn:
     """
 
     def __init__(self, core: Core, instance_url: str, app: AppCredentials, *, force_login: bool) -> None:
+        from socialinbox.connectors.mastodon_auth import (
+            OOB_REDIRECT_URI,
+            LoopbackRedirectListener,
+            authorization_url,
+            new_state,
+        )
+
         self.instance_url = instance_url
         self._core = core
         self._app = app
@@ -141,14 +150,19 @@ class MastodonSignIn:
         """Where no browser can reach this computer: the server's page shows a code to paste instead."""
         return self._paste.url
 
-    def token_from_browser(self, timeout: float = SIGN_IN_TIMEOUT_S) -> str:
-        return self._exchange(self._listener.wait(timeout), self._browser)
+    def token_from_browser(self, timeout: float | None = None) -> str:
+        """The token, once the browser comes back; ``timeout`` defaults to ``mastodon_auth.SIGN_IN_TIMEOUT_S``."""
+        from socialinbox.connectors.mastodon_auth import SIGN_IN_TIMEOUT_S
+
+        return self._exchange(self._listener.wait(SIGN_IN_TIMEOUT_S if timeout is None else timeout), self._browser)
 
     def token_from_code(self, code: str) -> str:
         self._listener.close()
         return self._exchange(code.strip(), self._paste)
 
     def _exchange(self, code: str, request: AuthorizationRequest) -> str:
+        from socialinbox.connectors.mastodon_auth import exchange_code
+
         try:
             return exchange_code(
                 self._core.client,
@@ -188,6 +202,8 @@ def begin_mastodon_sign_in(core: Core, instance: str, *, force_login: bool | Non
 
 def connect_mastodon(core: Core, instance: str, token: str) -> Account:
     """Add the Mastodon account ``token`` belongs to, with the server's own length limits for the composer."""
+    from socialinbox.connectors.mastodon import MastodonConnector
+
     instance_url = mastodon_instance(instance)
     connector = MastodonConnector(instance_url, clock=core.clock)
     try:
@@ -223,6 +239,8 @@ def connect_telegram(
     core: Core, bot_token: str, *, api_base: str | None = None, remove_webhook: bool = False
 ) -> Account:
     """Add the bot ``bot_token`` belongs to (checked with getMe); it listens continuously (long polling)."""
+    from socialinbox.connectors.telegram import API_BASE, build_telegram
+
     token = bot_token.strip()
     settings: dict[str, Any] = {"api_base": api_base or API_BASE, "long_poll_seconds": TELEGRAM_LONG_POLL_S}
     connector = build_telegram(settings, core.clock)
@@ -266,6 +284,8 @@ def reconnect(core: Core, account_id: int, token: str, *, remove_webhook: bool =
     elif account.platform is Platform.TELEGRAM:
         if account.settings.get("bot_id") and token.partition(":")[0] != str(account.settings["bot_id"]):
             raise SetupError(f"That token belongs to another bot, not {account.handle}. Paste the token of this bot.")
+        from socialinbox.connectors.telegram import build_telegram
+
         connector = build_telegram(account.settings, core.clock)
         handle = "@" + _check_bot(core, connector, token, remove_webhook)
         changes = {"bot_username": handle.removeprefix("@"), "bot_id": token.partition(":")[0]}
@@ -283,6 +303,8 @@ def reconnect(core: Core, account_id: int, token: str, *, remove_webhook: bool =
 
 
 def _reconnect_mastodon(core: Core, account: Account, token: str) -> tuple[str, dict[str, Any]]:
+    from socialinbox.connectors.mastodon import build_mastodon
+
     connector = build_mastodon(account.settings, core.clock)
     try:
         who = connector.verify_account(core.client, token)

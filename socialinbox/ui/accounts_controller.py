@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QObject
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -19,11 +20,15 @@ from socialinbox.domain import Account, Health, SyncReport
 from socialinbox.sync.scheduler import SyncScheduler
 from socialinbox.ui.dialogs.account_health import AccountHealthDialog
 from socialinbox.ui.dialogs.account_page import PageContext, SetupRunner, explain, open_in_browser
-from socialinbox.ui.dialogs.add_account_dialog import AddAccountDialog
 from socialinbox.ui.main_window import MainWindow
 from socialinbox.ui.models.navigation_model import AccountRole
 from socialinbox.ui.sync_bridge import SyncBridge
 from socialinbox.wiring import Core
+
+# The "Add account" dialog brings every platform's page, set-up module and connector with it: it loads when the
+# owner opens it, not at every start (a shop with only a demo or a Mastodon account never needs the others).
+if TYPE_CHECKING:
+    from socialinbox.ui.dialogs.add_account_dialog import AddAccountDialog
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +85,8 @@ class AccountsController(QObject):
     # --- the owner's actions ----------------------------------------------------------------------
 
     def add_account(self) -> AddAccountDialog:
+        from socialinbox.ui.dialogs.add_account_dialog import AddAccountDialog
+
         dialog = AddAccountDialog(PageContext(self._core, self._open_url), parent=self._window)
         dialog.account_connected.connect(self._on_connected)
         self._show_dialog(dialog)
@@ -92,6 +99,8 @@ class AccountsController(QObject):
         self._window.show_message("Checking the stored sign-in…")
 
     def sign_in_again(self, account: Account) -> AddAccountDialog:
+        from socialinbox.ui.dialogs.add_account_dialog import AddAccountDialog
+
         dialog = AddAccountDialog(PageContext(self._core, self._open_url), reconnect=account, parent=self._window)
         dialog.account_reconnected.connect(self._on_reconnected)
         self._show_dialog(dialog)

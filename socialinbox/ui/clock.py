@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QColor, QHelpEvent
@@ -28,8 +29,10 @@ from socialinbox.sync.reminders import FollowUps, ReminderBatch
 from socialinbox.sync.tasks import TaskResult
 from socialinbox.triage import TriageCache
 from socialinbox.ui.models.inbox_model import ConversationRole
-from socialinbox.ui.notifications import Notifier
 from socialinbox.ui.timefmt import local_time
+
+if TYPE_CHECKING:  # a type only: the notifiers (D-Bus, jeepney) load after the first paint, in build_rest
+    from socialinbox.ui.notifications import Notifier
 
 ON_TIME = QColor("#546e7a")  # blue-grey: calm, readable with white text
 AT_RISK = QColor("#e65100")  # amber-orange, dark enough for white text
