@@ -35,7 +35,8 @@ from socialinbox.connectors.base import ConnectorError, Rejected, TransientError
 from socialinbox.connectors.email_attachments import Attachment, attachment_payload
 from socialinbox.connectors.email_classify import MailKind
 from socialinbox.connectors.email_idle import ImapIdle
-from socialinbox.connectors.email_imap import FetchedMail, ImapSession, Security, ServerSettings
+from socialinbox.connectors.email_imap import ImapSession, Security, ServerSettings
+from socialinbox.connectors.email_imap_wire import FetchedMail
 from socialinbox.connectors.email_mapping import Shop, SubjectThreads, remote_id_of, to_remote
 from socialinbox.connectors.email_parse import ParsedMail, parse_mail
 from socialinbox.connectors.email_providers import hint_for

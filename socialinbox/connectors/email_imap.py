@@ -7,6 +7,7 @@ seen), ``UID SEARCH UID n:*`` / ``SINCE`` / ``HEADER Message-ID``, ``UID FETCH (
 
 Every imaplib and socket error is replaced by a connector error of our own (raised ``from None``): imaplib's
 messages carry server text only, but a chained UnicodeEncodeError could carry the command line with the password.
+Reading FETCH and LIST answers and quoting arguments are in ``email_imap_wire``.
 """
 
 from __future__ import annotations
@@ -15,13 +16,22 @@ import contextlib
 import dataclasses
 import enum
 import imaplib
-import re
 import ssl
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 
 from socialinbox.connectors.base import AuthError, ConnectorError, RateLimited, TransientError
+from socialinbox.connectors.email_imap_wire import (
+    FetchedMail,
+    fetch_responses,
+    fetched_mail,
+    first_int,
+    imap_date,
+    list_entry,
+    quote_mailbox,
+    quote_string,
+)
 from socialinbox.connectors.html_text import clean_text
 
 FETCH_CHUNK = 25  # mails per FETCH command: bounded memory, few round trips
@@ -32,9 +42,6 @@ SENT_NAMES = (
     "gesendete elemente", "éléments envoyés", "elementos enviados", "posta inviata", "verzonden items", "skickat",
 )  # fmt: skip
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_LIST_LINE = re.compile(rb'^\((?P<flags>[^)]*)\) (?P<delim>"(?:[^"\\]|\\.)*"|NIL) (?P<name>.*)$', re.IGNORECASE)
-_INTERNALDATE = re.compile(r"(\d{1,2})-(\w{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})")
 _THROTTLE_WORDS = ("[THROTTLED]", "[LIMIT]", "TOO MANY", "[UNAVAILABLE]")
 
 
@@ -66,16 +73,6 @@ class FolderState:
     name: str
     uidvalidity: int
     uidnext: int | None
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class FetchedMail:
-    uid: int
-    raw: bytes
-    size: int
-    flags: frozenset[str]
-    internal_date: datetime | None
-    truncated: bool
 
 
 def is_loopback(host: str) -> bool:
@@ -165,8 +162,8 @@ class ImapSession:
             kind, _ = self._conn.select(quote_mailbox(folder), readonly=True)
             if kind != "OK":
                 return None
-            validity = _first_int(self._conn.response("UIDVALIDITY")[1])
-            uidnext = _first_int(self._conn.response("UIDNEXT")[1])
+            validity = first_int(self._conn.response("UIDVALIDITY")[1])
+            uidnext = first_int(self._conn.response("UIDNEXT")[1])
         if validity is None:
             raise TransientError(f"The mail server did not say how it numbers the mail in {folder}; will retry.")
         return FolderState(folder, validity, uidnext)
@@ -182,7 +179,7 @@ class ImapSession:
         return [uid for uid in self._search("UID", f"{last_uid + 1}:*") if uid > last_uid]
 
     def uids_since(self, day: date) -> list[int]:
-        return self._search("SINCE", f"{day.day:02d}-{_MONTHS[day.month - 1]}-{day.year}")
+        return self._search("SINCE", imap_date(day))
 
     def uids_with_message_id(self, message_id: str) -> list[int]:
         return self._search("HEADER", "Message-ID", quote_string(message_id))
@@ -220,14 +217,14 @@ class ImapSession:
             for group, body in ((small, "BODY.PEEK[]"), (large, f"BODY.PEEK[]<0.{PARTIAL_BYTES}>")):
                 if group:
                     items = self._fetch_items(group, f"(UID FLAGS INTERNALDATE RFC822.SIZE {body})")
-                    fetched += [_mail(item, truncated=group is large) for item in items if item.get("raw")]
+                    fetched += [fetched_mail(item, truncated=group is large) for item in items if item.get("raw")]
 
     def _fetch_items(self, uids: Sequence[int], what: str) -> list[dict[str, Any]]:
         with _translated(self._settings, "fetching mail"):
             kind, data = self._conn.uid("FETCH", ",".join(str(uid) for uid in uids), what)
         if kind != "OK":
             raise TransientError(f"The mail server refused to hand out mail: {_server_text(data)}; will retry.")
-        return [item for item in _fetch_responses(data) if item.get("uid") in set(uids)]
+        return [item for item in fetch_responses(data) if item.get("uid") in set(uids)]
 
     # --- folders and changes ------------------------------------------------------------------------
 
@@ -237,7 +234,7 @@ class ImapSession:
             kind, data = self._conn.list()
         if kind != "OK":
             return []
-        return [entry for entry in (_list_entry(item) for item in data) if entry is not None]
+        return [entry for entry in (list_entry(item) for item in data) if entry is not None]
 
     def sent_folder(self) -> str | None:
         """The folder for sent mail: the one flagged ``\\Sent`` (RFC 6154), else the first with a usual name."""
@@ -269,110 +266,6 @@ class ImapSession:
     def add_flag(self, uid: int, flag: str) -> None:
         with _translated(self._settings, "flagging mail"):
             self._conn.uid("STORE", str(uid), "+FLAGS", f"({flag})")
-
-
-# --- responses ------------------------------------------------------------------------------------
-
-
-def _fetch_responses(data: list[Any]) -> Iterator[dict[str, Any]]:
-    """imaplib hands a FETCH answer with a literal as a (head, literal) tuple and then the rest of its line as
-    bytes; an answer without a literal comes as one bytes line."""
-    after_literal = False
-    for index, item in enumerate(data):
-        if isinstance(item, tuple):
-            tail = data[index + 1] if index + 1 < len(data) and isinstance(data[index + 1], bytes) else b""
-            yield _fetch_fields(item[0] + b" " + tail, item[1])
-            after_literal = True
-        elif isinstance(item, bytes):
-            if not after_literal:
-                yield _fetch_fields(item, None)
-            after_literal = False
-
-
-def _fetch_fields(head: bytes, literal: bytes | None) -> dict[str, Any]:
-    text = head.decode("ascii", "replace")
-    fields: dict[str, Any] = {"raw": literal}
-    if match := re.search(r"\bUID (\d+)", text):
-        fields["uid"] = int(match.group(1))
-    if match := re.search(r"\bRFC822\.SIZE (\d+)", text):
-        fields["size"] = int(match.group(1))
-    if match := re.search(r"\bFLAGS \(([^)]*)\)", text):
-        fields["flags"] = frozenset(flag.lower() for flag in match.group(1).split())
-    if match := re.search(r'\bINTERNALDATE "([^"]+)"', text):
-        fields["internal_date"] = parse_internal_date(match.group(1))
-    return fields
-
-
-def _mail(item: dict[str, Any], truncated: bool) -> FetchedMail:
-    raw: bytes = item["raw"]
-    return FetchedMail(
-        uid=item["uid"],
-        raw=raw,
-        size=item.get("size", len(raw)),
-        flags=item.get("flags", frozenset()),
-        internal_date=item.get("internal_date"),
-        truncated=truncated,
-    )
-
-
-def parse_internal_date(value: str) -> datetime | None:
-    """``17-Jul-1996 02:44:25 -0700`` (always English month names, whatever the machine's locale)."""
-    match = _INTERNALDATE.search(value)
-    if not match or match.group(2).title() not in _MONTHS:
-        return None
-    day, month, year, hour, minute, second = match.group(1), match.group(2).title(), *match.group(3, 4, 5, 6)
-    offset = timedelta(hours=int(match.group(8)), minutes=int(match.group(9)))
-    zone = timezone(-offset if match.group(7) == "-" else offset)
-    moment = datetime(int(year), _MONTHS.index(month) + 1, int(day), int(hour), int(minute), int(second), tzinfo=zone)
-    return moment.astimezone(UTC)
-
-
-def _list_entry(item: Any) -> tuple[str, frozenset[str]] | None:
-    line = item[0] + b'"' + item[1].replace(b'"', b'\\"') + b'"' if isinstance(item, tuple) else item
-    match = _LIST_LINE.match(line) if isinstance(line, bytes) else None
-    if match is None:
-        return None
-    flags = frozenset(flag.lower() for flag in match.group("flags").decode("ascii", "replace").split())
-    if "\\noselect" in flags or "\\nonexistent" in flags:
-        return None
-    name = match.group("name").decode("utf-8", "replace").strip()
-    if name.startswith('"') and name.endswith('"') and len(name) >= 2:
-        name = re.sub(r"\\(.)", r"\1", name[1:-1])
-    return name, flags
-
-
-def quote_string(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def quote_mailbox(name: str) -> str:
-    """A folder name for a command: modified UTF-7 (RFC 3501 5.1.3) for non-ASCII names, always quoted."""
-    return quote_string(name if name.isascii() else _modified_utf7(name))
-
-
-def _modified_utf7(name: str) -> str:
-    import base64  # only folder names in other scripts need it
-
-    out, pending = [], []
-    for char in name + "\0":  # the NUL flushes the last run of non-ASCII characters
-        if char != "\0" and not (" " <= char <= "~"):
-            pending.append(char)
-            continue
-        if pending:
-            encoded = base64.b64encode("".join(pending).encode("utf-16-be")).decode("ascii").rstrip("=")
-            out.append("&" + encoded.replace("/", ",") + "-")
-            pending = []
-        if char != "\0":
-            out.append("&-" if char == "&" else char)
-    return "".join(out)
-
-
-def _first_int(values: Any) -> int | None:
-    for value in values or ():
-        text = value.decode("ascii", "replace") if isinstance(value, bytes) else str(value)
-        if text.strip().isdigit():
-            return int(text.strip())
-    return None
 
 
 def _server_text(error: Any) -> str:

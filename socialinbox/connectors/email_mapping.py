@@ -19,7 +19,7 @@ import dataclasses
 from datetime import datetime, timedelta
 
 from socialinbox.connectors.email_attachments import format_size
-from socialinbox.connectors.email_imap import FetchedMail
+from socialinbox.connectors.email_imap_wire import FetchedMail
 from socialinbox.connectors.email_parse import Address, ParsedMail, fallback_id, is_reply_subject, normalize_subject
 from socialinbox.domain import Direction, RemoteAuthor, RemoteMessage, Visibility
 

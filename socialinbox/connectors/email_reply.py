@@ -16,7 +16,8 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from socialinbox.connectors.base import Rejected
-from socialinbox.connectors.email_imap import FetchedMail, ImapSession
+from socialinbox.connectors.email_imap import ImapSession
+from socialinbox.connectors.email_imap_wire import FetchedMail
 from socialinbox.connectors.email_mapping import Shop, remote_id_of
 from socialinbox.connectors.email_parse import Address, ParsedMail, message_ids, parse_mail, reply_subject
 from socialinbox.connectors.email_providers import domain_of

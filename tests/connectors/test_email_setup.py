@@ -12,7 +12,8 @@ from socialinbox.accounts_setup import SetupError
 from socialinbox.cli.connect_email import _servers
 from socialinbox.connectors import REGISTRY
 from socialinbox.connectors.email import FolderCursor, MailCursor, build_email, format_cursor, parse_cursor
-from socialinbox.connectors.email_imap import FetchedMail, Security, parse_internal_date, quote_mailbox
+from socialinbox.connectors.email_imap import Security
+from socialinbox.connectors.email_imap_wire import FetchedMail, parse_internal_date, quote_mailbox
 from socialinbox.connectors.email_mapping import Shop, SubjectThreads, to_remote
 from socialinbox.connectors.email_parse import parse_mail
 from socialinbox.connectors.email_providers import PROVIDERS, guess_provider, hint_for, provider_for
