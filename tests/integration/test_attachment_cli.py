@@ -10,7 +10,6 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -31,16 +30,6 @@ if (reason := dovecot_unavailable()) is not None:
 
 FIXTURE = PROJECT_ROOT / "tests" / "connectors" / "fixtures" / "email" / "attachments_mixed.eml"
 MESSAGE_ID = "5f3c9a2e-anna-77@mailbox.example"
-
-
-@pytest.fixture(scope="module")
-def dovecot() -> Iterator[Dovecot]:
-    server = Dovecot()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -49,16 +49,6 @@ MACHINE_FIXTURES = ["bounce_dsn.eml", "auto_reply_out_of_office.eml", "auto_repl
 
 
 @pytest.fixture(scope="module")
-def dovecot() -> Iterator[Dovecot]:
-    server = Dovecot()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
 def smtp() -> Iterator[SmtpSink]:
     with SmtpSink() as server:
         yield server

@@ -35,16 +35,6 @@ if (reason := dovecot_unavailable()) is not None:
 FAR_POLL_S = 300  # the interval poll never comes during a test: only IDLE can bring mail in time
 
 
-@pytest.fixture(scope="module")
-def dovecot() -> Iterator[Dovecot]:
-    server = Dovecot()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 @pytest.fixture
 def box(dovecot: Dovecot) -> str:
     name = f"i{uuid.uuid4().hex[:10]}"

@@ -9,6 +9,7 @@ import pytest
 
 from socialinbox.paths import paths_in
 from socialinbox.secrets import MemorySecretStore
+from socialinbox.ui.notifications import Notifier
 from socialinbox.wiring import Core, build_core
 from tests.notification_stub import NotificationService, notification_service
 
@@ -26,3 +27,12 @@ def notification_stub() -> Iterator[NotificationService]:
     """A stub org.freedesktop.Notifications on a private bus; pass ``.address`` as the bus address."""
     with notification_service() as service:
         yield service
+
+
+@pytest.fixture
+def notifiers() -> Iterator[list[Notifier]]:
+    """Collects notifiers made by a test and closes them even when the test fails."""
+    made: list[Notifier] = []
+    yield made
+    for notifier in made:
+        notifier.close()

@@ -7,7 +7,7 @@ import importlib.util
 import logging
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,20 +27,9 @@ from socialinbox.ui.notifications import (
 from socialinbox.ui.notifications.native import DONE_BUTTON, load_library
 from tests.notification_stub import NotificationService
 from tests.ui.fake_desktop_notifier import Capability, FakeLibrary, FakeSystem
+from tests.ui.notification_support import Clicks
 
 THREAD = "native-notifications"
-
-
-class Calls:
-    """Records callback calls and whether each one ran on the GUI (main) thread."""
-
-    def __init__(self) -> None:
-        self.conversations: list[int] = []
-        self.on_gui_thread: list[bool] = []
-
-    def __call__(self, conversation_id: int) -> None:
-        self.conversations.append(conversation_id)
-        self.on_gui_thread.append(threading.current_thread() is threading.main_thread())
 
 
 @pytest.fixture
@@ -49,17 +38,9 @@ def system() -> FakeSystem:
 
 
 @pytest.fixture
-def notifiers() -> Iterator[list[Notifier]]:
-    made: list[Notifier] = []
-    yield made
-    for notifier in made:
-        notifier.close()
-
-
-@pytest.fixture
 def native(qtbot: QtBot, system: FakeSystem, notifiers: list[Notifier]) -> Callable[..., NativeNotifier]:
-    def make(opened: Calls | None = None, done: Calls | None = None) -> NativeNotifier:
-        bridge = ActivationBridge(opened or Calls(), on_done=done)
+    def make(opened: Clicks | None = None, done: Clicks | None = None) -> NativeNotifier:
+        bridge = ActivationBridge(opened or Clicks(), on_done=done)
         notifier = NativeNotifier(bridge, library=FakeLibrary(system), icon_path="/x/icon.png", timeout=2.0)
         notifiers.append(notifier)
         return notifier
@@ -96,7 +77,7 @@ def test_the_system_sound_plays_only_when_the_owner_wants_it(
 def test_clicking_a_toast_opens_its_conversation_on_the_gui_thread(
     qtbot: QtBot, native: Callable[..., NativeNotifier], system: FakeSystem
 ) -> None:
-    opened = Calls()
+    opened = Clicks()
     notifier = native(opened)
     notifier.notify("New mention", "first", conversation_id=7)
     notifier.notify("New mention", "second", conversation_id=2**40)
@@ -110,7 +91,7 @@ def test_clicking_a_toast_opens_its_conversation_on_the_gui_thread(
 def test_mark_done_button_hands_the_conversation_to_the_gui_thread(
     qtbot: QtBot, native: Callable[..., NativeNotifier], system: FakeSystem
 ) -> None:
-    done = Calls()
+    done = Clicks()
     native(done=done).notify("New DM", "Do you ship to Spain?", conversation_id=12)
     [sent] = system.wait_for(1)
 
@@ -124,7 +105,7 @@ def test_no_mark_done_button_where_the_system_shows_no_buttons(
     native: Callable[..., NativeNotifier], system: FakeSystem
 ) -> None:
     system.capabilities = frozenset({Capability.TITLE, Capability.MESSAGE})
-    native(done=Calls()).notify("New DM", "hello", conversation_id=12)
+    native(done=Clicks()).notify("New DM", "hello", conversation_id=12)
 
     assert system.wait_for(1)[0].buttons == ()
 
@@ -132,7 +113,7 @@ def test_no_mark_done_button_where_the_system_shows_no_buttons(
 def test_a_notification_without_a_conversation_has_no_click_target_and_no_button(
     native: Callable[..., NativeNotifier], system: FakeSystem
 ) -> None:
-    native(done=Calls()).notify("3 conversations are about to miss the hour", "Open Social Inbox")
+    native(done=Clicks()).notify("3 conversations are about to miss the hour", "Open Social Inbox")
 
     [sent] = system.wait_for(1)
     assert (sent.on_clicked, sent.buttons, sent.thread) == (None, (), None)
@@ -142,14 +123,14 @@ def test_the_library_s_do_nothing_backend_counts_as_unavailable(qtbot: QtBot, sy
     system.capabilities = frozenset()  # what desktop-notifier offers on macOS outside an app bundle
 
     with pytest.raises(NotifierUnavailable, match="no notification centre"):
-        NativeNotifier(ActivationBridge(Calls()), library=FakeLibrary(system))
+        NativeNotifier(ActivationBridge(Clicks()), library=FakeLibrary(system))
 
 
 def test_a_refusing_system_service_counts_as_unavailable_and_leaves_no_thread(qtbot: QtBot, system: FakeSystem) -> None:
     system.refuse = RuntimeError("Could not get ToastNotificationManagerForUser")
 
     with pytest.raises(NotifierUnavailable, match="refused: Could not get ToastNotificationManager"):
-        NativeNotifier(ActivationBridge(Calls()), library=FakeLibrary(system))
+        NativeNotifier(ActivationBridge(Clicks()), library=FakeLibrary(system))
     assert THREAD not in {thread.name for thread in threading.enumerate()}
 
 
@@ -196,7 +177,7 @@ def _missing_library() -> Any:
 def test_windows_and_macos_use_the_native_notification_centre(
     qtbot: QtBot, platform: str, system: FakeSystem, notifiers: list[Notifier]
 ) -> None:
-    notifier = build_notifier(Calls(), None, platform=platform, native_library=lambda: FakeLibrary(system))
+    notifier = build_notifier(Clicks(), None, platform=platform, native_library=lambda: FakeLibrary(system))
     notifiers.append(notifier)
 
     notifier.notify("New mention", "body", conversation_id=1)
@@ -216,7 +197,7 @@ def test_without_the_library_windows_and_macos_fall_back_to_the_tray(
     caplog.set_level(logging.INFO, logger="socialinbox.ui.notifications")
     monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: True))
 
-    notifier = build_notifier(Calls(), QSystemTrayIcon(), platform=platform, native_library=_missing_library)
+    notifier = build_notifier(Clicks(), QSystemTrayIcon(), platform=platform, native_library=_missing_library)
     notifiers.append(notifier)
 
     assert notifier.name == "tray"
@@ -226,7 +207,7 @@ def test_without_the_library_windows_and_macos_fall_back_to_the_tray(
 def test_on_macos_outside_an_app_bundle_without_a_tray_the_log_remains(qtbot: QtBot, system: FakeSystem) -> None:
     system.capabilities = frozenset()
 
-    notifier = build_notifier(Calls(), None, platform="darwin", native_library=lambda: FakeLibrary(system))
+    notifier = build_notifier(Clicks(), None, platform="darwin", native_library=lambda: FakeLibrary(system))
 
     assert isinstance(notifier, LogNotifier)
 
@@ -239,7 +220,7 @@ def test_linux_and_the_bsds_use_freedesktop_and_never_load_the_library(
         raise AssertionError("desktop-notifier was loaded on a freedesktop system")
 
     notifier = build_notifier(
-        Calls(), None, bus_address=notification_stub.address, platform=platform, native_library=must_not_load
+        Clicks(), None, bus_address=notification_stub.address, platform=platform, native_library=must_not_load
     )
     notifiers.append(notifier)
 
@@ -272,7 +253,7 @@ def test_the_real_library_delivers_clicks_and_mark_done_through_the_adapter(
 ) -> None:
     # desktop-notifier's own Linux backend (dbus-fast) against the stub: proof the adapter drives the real API.
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", notification_stub.address)
-    opened, done = Calls(), Calls()
+    opened, done = Clicks(), Clicks()
     notifier = NativeNotifier(ActivationBridge(opened, on_done=done), timeout=5.0)
     notifiers.append(notifier)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,35 +22,15 @@ from socialinbox.ui.notifications import (
     build_notifier,
 )
 from tests.notification_stub import NotificationService, notification_service, private_bus
+from tests.ui.notification_support import Clicks
 
 LOGGER = "socialinbox.ui.notifications"
 WORKER_THREAD = "freedesktop-notifications"
 
 
-class Clicks:
-    """Records on_activated calls and whether each one ran on the GUI (main) thread."""
-
-    def __init__(self) -> None:
-        self.conversations: list[int] = []
-        self.on_gui_thread: list[bool] = []
-
-    def __call__(self, conversation_id: int) -> None:
-        self.conversations.append(conversation_id)
-        self.on_gui_thread.append(threading.current_thread() is threading.main_thread())
-
-
 @pytest.fixture
 def clicks() -> Clicks:
     return Clicks()
-
-
-@pytest.fixture
-def notifiers() -> Iterator[list[Notifier]]:
-    """Collects notifiers made by a test and closes them even when the test fails."""
-    made: list[Notifier] = []
-    yield made
-    for notifier in made:
-        notifier.close()
 
 
 @pytest.fixture
