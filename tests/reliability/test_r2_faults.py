@@ -47,14 +47,6 @@ def connector_params() -> list[object]:
     ]
 
 
-def _assert_exactly_once(world: World, account_id: int, expected: set[str]) -> None:
-    stored = world.stored(account_id)
-    assert set(stored) == expected, (
-        f"missing {sorted(expected - set(stored))[:5]}, extra {sorted(set(stored) - expected)[:5]}"
-    )
-    assert max(stored.values()) == 1
-
-
 @pytest.mark.parametrize("fault_name", CATALOGUE)
 @pytest.mark.parametrize("connector", connector_params())
 def test_connector_survives_fault_and_loses_nothing_once_the_server_recovers(
@@ -88,16 +80,10 @@ def test_connector_survives_fault_and_loses_nothing_once_the_server_recovers(
 
         figures.record("R2", connector=connector, fault=fault_name, health=account.health.value, shown=report.error)
         assert world.service.poll_account(other).ok, "the other account stopped syncing"
-        _assert_exactly_once(world, other, healthy.remote_ids())
+        world.assert_exactly_once(other, healthy.remote_ids())
 
         world.plan.clear()
-        if account.health is Health.NEEDS_RECONNECT:
-            world.repo.mark_reconnected(hit, "")  # the owner signs in again
-        clock.set(max(clock.now(), account.next_poll_at or clock.now()) + timedelta(seconds=1))
-        recovered = world.service.poll_account(hit)
-        assert recovered.ok, recovered.error
-        _assert_exactly_once(world, hit, faulty.remote_ids())
-        assert world.integrity() == "ok"
+        world.assert_recovers(clock, account, faulty.remote_ids())
 
 
 @pytest.mark.parametrize("fault_name", ["reset", "cut_body", "timeout", "huge_body", "refused"])
@@ -123,7 +109,7 @@ def test_socket_level_faults_on_a_real_connection_are_transient(
         plan.clear()
         clock.advance(hours=1)
         assert world.service.poll_account(account).ok
-        _assert_exactly_once(world, account, fake.remote_ids())
+        world.assert_exactly_once(account, fake.remote_ids())
         world.engine.dispose()
 
 
@@ -147,4 +133,4 @@ def test_a_fault_late_in_a_long_catch_up_keeps_the_pages_before_it(world: World,
         world.plan.clear()
         clock.advance(minutes=5)
         assert world.service.poll_account(account).ok
-        _assert_exactly_once(world, account, live.remote_ids())
+        world.assert_exactly_once(account, live.remote_ids())

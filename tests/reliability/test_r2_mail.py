@@ -55,14 +55,6 @@ def shops(servers: tuple[Dovecot, SmtpSink]) -> Iterator[tuple[MailShop, MailSho
         yield faulty, healthy
 
 
-def _assert_exactly_once(world: World, account_id: int, expected: set[str]) -> None:
-    stored = world.stored(account_id)
-    assert set(stored) == expected, (
-        f"missing {sorted(expected - set(stored))[:5]}, extra {sorted(set(stored) - expected)[:5]}"
-    )
-    assert max(stored.values()) == 1
-
-
 def test_every_mail_fault_has_an_expectation_and_a_description() -> None:
     assert (
         set(EXPECTED)
@@ -95,16 +87,10 @@ def test_email_survives_fault_and_loses_nothing_once_the_server_recovers(
     figures.record("R2", connector="email", fault=fault_name, health=account.health.value, shown=report.error)
 
     assert world.service.poll_account(other).ok, "the other e-mail account stopped syncing"
-    _assert_exactly_once(world, other, healthy.remote_ids())
+    world.assert_exactly_once(other, healthy.remote_ids())
 
     faulty.imap_proxy.clear()
-    if account.health is Health.NEEDS_RECONNECT:
-        world.repo.mark_reconnected(hit, "")  # the owner signs in again
-    clock.set(max(clock.now(), account.next_poll_at or clock.now()) + timedelta(seconds=1))
-    recovered = world.service.poll_account(hit)
-    assert recovered.ok, recovered.error
-    _assert_exactly_once(world, hit, faulty.remote_ids())
-    assert world.integrity() == "ok"
+    world.assert_recovers(clock, account, faulty.remote_ids())
 
 
 def test_a_50_mb_mail_is_read_only_in_part_and_stored_once(
@@ -123,7 +109,7 @@ def test_a_50_mb_mail_is_read_only_in_part_and_stored_once(
     served = sum(faulty.imap_proxy.to_client_bytes) - before
     assert served < 2 * 1024 * 1024, f"the app read {served} bytes of a 50 MB mail"
     figures.record("R2", connector="email", fault="huge_body", health=report.account.health.value, shown=report.error)
-    _assert_exactly_once(world, hit, faulty.remote_ids())
+    world.assert_exactly_once(hit, faulty.remote_ids())
 
 
 @pytest.mark.parametrize(
@@ -162,7 +148,7 @@ def test_badly_encoded_mail_is_stored_once_as_text(
     report = world.service.poll_account(hit)
     assert report.ok, report.error
     figures.record("R2", connector="email", fault=fault_name, health=report.account.health.value, shown=report.error)
-    _assert_exactly_once(world, hit, faulty.remote_ids())
+    world.assert_exactly_once(hit, faulty.remote_ids())
     (message,) = report.new_messages
     assert shown in message.text and "\x00" not in message.text
 
@@ -182,7 +168,7 @@ def test_a_server_that_sends_a_50_mb_literal_unasked_is_not_read_to_the_end(
     faulty.imap_proxy.clear()
     clock.advance(hours=1)
     assert world.service.poll_account(hit).ok
-    _assert_exactly_once(world, hit, faulty.remote_ids())
+    world.assert_exactly_once(hit, faulty.remote_ids())
 
 
 def test_tls_asked_of_a_plain_port_is_a_clear_transient_error_and_the_right_setting_recovers(
@@ -200,4 +186,4 @@ def test_tls_asked_of_a_plain_port_is_a_clear_transient_error_and_the_right_sett
     figures.record("R2", connector="email", fault="tls_failure", health=report.account.health.value, shown=report.error)
     fixed = faulty.add_to(world)
     assert world.service.poll_account(fixed).ok
-    _assert_exactly_once(world, fixed, faulty.remote_ids())
+    world.assert_exactly_once(fixed, faulty.remote_ids())

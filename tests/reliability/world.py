@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -16,7 +17,7 @@ from sqlalchemy import Engine, text
 
 from socialinbox.connectors import REGISTRY, TOKENLESS
 from socialinbox.connectors.http import make_client
-from socialinbox.domain import Platform
+from socialinbox.domain import Account, Health, Platform
 from socialinbox.secrets import MemorySecretStore, account_key
 from socialinbox.storage.engine import make_engine, sqlite_url
 from socialinbox.storage.migrate import upgrade_to_head
@@ -73,6 +74,25 @@ class World:
     def integrity(self) -> str:
         with self.engine.connect() as connection:
             return str(connection.execute(text("PRAGMA integrity_check")).scalar())
+
+    def assert_exactly_once(self, account_id: int, expected: set[str]) -> None:
+        """Every message the platform holds is stored, none twice, nothing else."""
+        stored = self.stored(account_id)
+        assert set(stored) == expected, (
+            f"missing {sorted(expected - set(stored))[:5]}, extra {sorted(set(stored) - expected)[:5]}"
+        )
+        assert max(stored.values()) == 1
+
+    def assert_recovers(self, clock: FakeClock, account: Account, expected: set[str]) -> None:
+        """Once the server is healthy again (the caller has cleared its faults), the next poll after the wait the
+        account was given brings in everything exactly once, and the database is sound."""
+        if account.health is Health.NEEDS_RECONNECT:
+            self.repo.mark_reconnected(account.id, "")  # the owner signs in again
+        clock.set(max(clock.now(), account.next_poll_at or clock.now()) + timedelta(seconds=1))
+        recovered = self.service.poll_account(account.id)
+        assert recovered.ok, recovered.error
+        self.assert_exactly_once(account.id, expected)
+        assert self.integrity() == "ok"
 
 
 def make_world(
