@@ -4,7 +4,6 @@
     python -m bench.app_probe app   --t0 T --data-dir D [--scroll N]   the real app (run_app) on a data folder
     python -m bench.app_probe sync  --data-dir D --messages N    the app while a poll lands N messages (B6)
     python -m bench.app_probe run   --data-dir D                 the real app, window closed to the tray (B7, B8)
-    python -m bench.app_probe paint-first --t0 T --data-dir D    an experiment for B4, not the app (see below)
     python -m bench.app_probe imports                            time and memory of each group of imports
 
 ``--t0`` is the parent's ``time.time()`` just before it started this process, so start times include the
@@ -97,7 +96,7 @@ def _longest_list(view: QListView) -> QListView:
     navigation, entries = getattr(window, "navigation", None), getattr(window, "navigation_model", None)
     if navigation is None or entries is None:
         return view
-    from socialinbox.storage.repository import InboxView
+    from socialinbox.storage.paging import InboxView
 
     navigation.setCurrentIndex(entries.index(entries.row_for_view(InboxView.DONE)))
     QApplication.processEvents()
@@ -153,82 +152,26 @@ def run_app(args: argparse.Namespace, started: float) -> None:
     real_run_app(paths_in(Path(args.data_dir)))
 
 
-_FIRST_PAGE = (
-    "SELECT c.id, c.account_id, a.platform, c.visibility, c.status, c.last_message_at, c.preview, c.waiting_since, "
-    "c.unread, c.snoozed_until, c.message_count, ct.id, ct.remote_id, ct.handle, ct.display_name, ct.followers "
-    "FROM conversation AS c JOIN contact AS ct ON ct.id = c.contact_id JOIN account AS a ON a.id = c.account_id "
-    "WHERE c.status = 'needs-reply' ORDER BY c.waiting_since, c.id LIMIT 100"
-)
-
-
-def run_paint_first(args: argparse.Namespace, started: float) -> None:
-    """What a start that paints before it builds could reach: the app's own model and delegate, the first page
-    read with the standard library's sqlite3, and none of the core (SQLAlchemy, connectors, scheduler) loaded yet."""
-    import sqlite3
-    from datetime import UTC, datetime
-    from pathlib import Path
-
-    from socialinbox.domain import Contact, Conversation, Platform, Status, Visibility
-    from socialinbox.ui.models.inbox_model import InboxModel
-    from socialinbox.ui.views.inbox_delegate import InboxDelegate
-
-    def utc(text: str | None) -> datetime | None:
-        return None if text is None else datetime.fromisoformat(text + "+00:00")
-
-    def first_page(_after: object, _limit: int) -> list[Conversation]:
-        database = Path(args.data_dir) / "inbox.sqlite3"
-        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
-            rows = connection.execute(_FIRST_PAGE).fetchall()
-        return [
-            Conversation(
-                id=r[0],
-                account_id=r[1],
-                platform=Platform(r[2]),
-                visibility=Visibility(r[3]),
-                status=Status(r[4]),
-                last_message_at=datetime.fromisoformat(r[5] + "+00:00"),
-                preview=r[6],
-                waiting_since=utc(r[7]),
-                unread=r[8],
-                snoozed_until=utc(r[9]),
-                message_count=r[10],
-                contact=Contact(
-                    id=r[11], account_id=r[1], remote_id=r[12], handle=r[13], display_name=r[14], followers=r[15]
-                ),
-            )
-            for r in rows
-        ]
-
-    app = QApplication(sys.argv)
-    watcher = FirstPaint(lambda view: view.model().rowCount() > 0, after_paint(args, app, started))
-    app.installEventFilter(watcher)
-    window = QMainWindow()
-    window.resize(1200, 760)
-    view = QListView(window)
-    model = InboxModel(first_page, lambda c: None, lambda c: (c.waiting_since, c.id), lambda c: True, parent=view)
-    model.reload()
-    view.setModel(model)
-    view.setItemDelegate(InboxDelegate(lambda: datetime.now(UTC), parent=view))
-    view.setUniformItemSizes(True)
-    view.setLayoutMode(QListView.LayoutMode.Batched)
-    window.setCentralWidget(view)
-    window.show()
-    app.exec()
-
-
+# In the order a start imports them: the first three before the first paint, the rest after it.
 IMPORT_STEPS = (
+    ("the core (wiring, the first screen)", ("socialinbox.wiring",)),
+    ("the main window", ("socialinbox.ui.main_window",)),
+    ("run_app's first stage, the clock", ("socialinbox.ui.app", "socialinbox.ui.single_instance")),
     ("SQLAlchemy Core", ("sqlalchemy",)),
     ("SQLAlchemy ORM", ("sqlalchemy.orm",)),
     ("SQLModel + pydantic", ("sqlmodel",)),
     ("the repository and its tables", ("socialinbox.storage.repository",)),
     ("httpx", ("httpx",)),
-    ("the core (wiring)", ("socialinbox.wiring",)),
-    ("the main window", ("socialinbox.ui.main_window",)),
-    ("the clock feature, notifications", ("socialinbox.ui.clock_setup",)),
-    ("run_app's first stage", ("socialinbox.ui.app", "socialinbox.ui.desktop_features")),
+    ("the secret store (keyring)", ("socialinbox.secrets",)),
     (
         "the rest of the app",
-        ("socialinbox.ui.accounts_controller", "socialinbox.ui.answering", "socialinbox.sync.scheduler"),
+        (
+            "socialinbox.ui.desktop_features",
+            "socialinbox.ui.accounts_controller",
+            "socialinbox.ui.answering",
+            "socialinbox.ui.clock",
+            "socialinbox.sync.scheduler",
+        ),
     ),
     (
         "every connector",
@@ -277,7 +220,7 @@ def run_hidden(args: argparse.Namespace) -> None:
 def main() -> None:
     started = time.perf_counter()
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["bare", "app", "sync", "run", "paint-first", "imports"])
+    parser.add_argument("mode", choices=["bare", "app", "sync", "run", "imports"])
     parser.add_argument("--t0", type=float, default=0.0)
     parser.add_argument("--data-dir", default="")
     parser.add_argument("--scroll", type=int, default=0)
@@ -287,8 +230,6 @@ def main() -> None:
         run_bare(args, started)
     elif args.mode == "app":
         run_app(args, started)
-    elif args.mode == "paint-first":
-        run_paint_first(args, started)
     elif args.mode == "imports":
         run_imports()
     elif args.mode == "sync":

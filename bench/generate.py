@@ -24,7 +24,8 @@ from pathlib import Path
 
 from bench.corpus import TextMaker
 from socialinbox.storage.engine import make_engine, sqlite_url
-from socialinbox.storage.migrate import MIGRATIONS_DIR, upgrade_to_head
+from socialinbox.storage.migrate import upgrade_to_head
+from socialinbox.storage.revisions import MIGRATIONS_DIR
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 GENERATOR_VERSION = 3  # bump when the generated data changes shape

@@ -16,7 +16,8 @@ from socialinbox.domain import Platform, PollResult
 from socialinbox.settings import Settings
 from socialinbox.storage.engine import make_engine, sqlite_url
 from socialinbox.storage.migrate import upgrade_to_head
-from socialinbox.storage.repository import InboxView, Repository
+from socialinbox.storage.paging import InboxView
+from socialinbox.storage.repository import Repository
 from socialinbox.storage.search import match_expression
 from socialinbox.triage import Triage, TriageCache
 from socialinbox.ui.due_source import DueOrder  # no Qt in it: the order the app's "Needs reply" list uses

@@ -253,6 +253,14 @@ class OutboxItem:
     remote_id: str | None = None
     sent_at: datetime | None = None
 
+    @property
+    def held(self) -> bool:
+        """Held back by the pre-send check (``sync.presend``), waiting for "Send anyway" or "Discard"."""
+        return self.state is OutboxState.FAILED and self.last_error.startswith(HELD_PREFIX)
+
+
+HELD_PREFIX = "Held for you to confirm: "  # the reason of a reply the pre-send check held back
+
 
 # --- what sync hands to whoever listens --------------------------------------------------------
 

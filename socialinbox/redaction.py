@@ -18,9 +18,12 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from socialinbox.secrets import SecretStore
+if TYPE_CHECKING:  # a type only: the keyring library loads when the secret store is first opened
+    from socialinbox.secrets import SecretStore
+
 
 MASK = "[redacted]"
 EMAIL_MASK = "[e-mail]"

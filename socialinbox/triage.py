@@ -11,7 +11,6 @@ import dataclasses
 import math
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -35,6 +34,9 @@ _EPOCH = datetime(2000, 1, 3, tzinfo=UTC)  # a Monday at midnight: due windows s
 MAX_SENTIMENT_CHARS = 600
 MAX_SENTIMENT_SYMBOLS = 50
 MAX_COMPLAINT_CHARS = 20_000  # the complaint words searched for; 1 MB took 60 ms of the GUI thread
+# Distinct reason lists shared between priorities; "public" alone, or with "complaint", covers most conversations.
+# Follower counts make more, so sharing stops at this many (it saves memory, it is never needed).
+MAX_SHARED_REASONS = 1024
 
 
 def _sentiment_sample(text: str) -> str:
@@ -91,6 +93,9 @@ class Triage:
     def __init__(self, analyzer: SentimentIntensityAnalyzer | None = None, notable_followers: int = 1000) -> None:
         self._analyzer = analyzer or SentimentIntensityAnalyzer()
         self._notable_followers = notable_followers  # smaller followings are not worth naming as a reason
+        # One tuple per distinct list of reasons, not one per conversation (docs/performance.md, B5). Thread-safe
+        # enough: setdefault is atomic, and the bound may be passed by a call or two racing on another thread.
+        self._reasons: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def sentiment(self, text: str) -> float:
         """VADER's compound score: -1 (most negative) to 1 (most positive)."""
@@ -114,7 +119,12 @@ class Triage:
         if item.followers is not None and followers >= self._notable_followers:
             reasons.append(format_followers(followers))
         score = _HURT * complaint + _PUBLIC * public + min(math.log10(1 + followers), 9.999)
-        return TriagePriority(score, tuple(reasons), sentiment, complaint)
+        return TriagePriority(score, self._shared(tuple(reasons)), sentiment, complaint)
+
+    def _shared(self, reasons: tuple[str, ...]) -> tuple[str, ...]:
+        if len(self._reasons) >= MAX_SHARED_REASONS:
+            return self._reasons.get(reasons, reasons)
+        return self._reasons.setdefault(reasons, reasons)
 
 
 def triage_sort_key(
@@ -147,27 +157,31 @@ class TriageCache:
     """Priorities by (conversation id, last message time), so VADER runs once per version of a conversation.
 
     Thread-safe: the sync worker warms it before a report crosses to the GUI thread, and the GUI reads it while
-    sorting and painting. Bounded, oldest entries forgotten first.
+    sorting and painting. Bounded, the least recently used entries forgotten first.
+
+    A plain dict, not an ``OrderedDict``: a hit moves its entry to the end by taking it out and putting it back,
+    and the oldest is the dict's first key. That drops the ordered dict's linked node per entry, about a sixth of
+    what an entry costs (docs/performance.md, B5); the needs-reply list keeps one entry per loaded conversation.
     """
 
     def __init__(self, triage: Triage, size: int = 5000) -> None:
         self._triage = triage
         self._size = size
-        self._entries: OrderedDict[tuple[int, datetime], TriagePriority] = OrderedDict()
+        self._entries: dict[tuple[int, datetime], TriagePriority] = {}  # least recently used first
         self._lock = threading.Lock()
 
     def priority(self, conversation: Conversation) -> TriagePriority:
         key = (conversation.id, conversation.last_message_at)
         with self._lock:
-            found = self._entries.get(key)
+            found = self._entries.pop(key, None)
             if found is not None:
-                self._entries.move_to_end(key)
+                self._entries[key] = found  # now the most recently used
                 return found
         found = self._triage.priority(triage_input(conversation))  # outside the lock: VADER is the slow part
         with self._lock:
             self._entries[key] = found
             while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
+                del self._entries[next(iter(self._entries))]
         return found
 
     def warm(self, conversations: Iterable[Conversation]) -> None:

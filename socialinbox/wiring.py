@@ -10,30 +10,27 @@ import dataclasses
 import functools
 import logging
 import sqlite3
+from collections.abc import Collection
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
-from sqlalchemy import Engine
-
-from socialinbox.connectors import REGISTRY, TOKENLESS
-from socialinbox.connectors.http import make_client
-from socialinbox.domain import Account, Clock, Platform, SystemClock
+from socialinbox.domain import Account, Clock, Conversation, Platform, SystemClock
 from socialinbox.paths import AppPaths, create_private_file, protect_files, sqlite_companion
 from socialinbox.poll_interval import effective_poll_interval
-from socialinbox.redaction import RedactingSecretStore
-from socialinbox.secrets import SecretStore, open_secret_store
 from socialinbox.settings import Settings, load_settings, save_settings
-from socialinbox.storage.engine import (
-    StorageProblem,
-    StorageUnavailable,
-    folder_problem,
-    make_engine,
-    sqlite_url,
-)
-from socialinbox.storage.migrate import needs_upgrade, upgrade_to_head
-from socialinbox.storage.repository import Repository
-from socialinbox.sync.outbox import OutboxSender
-from socialinbox.sync.service import ConnectorPool, Credentials, SyncService
+from socialinbox.storage.first_screen import FirstScreen
+from socialinbox.storage.problems import StorageProblem, StorageUnavailable, folder_problem
+from socialinbox.storage.revisions import head_revisions
+
+if TYPE_CHECKING:  # each loads on first use, after a start has painted (docs/performance.md, B4)
+    import httpx
+    from sqlalchemy import Engine
+
+    from socialinbox.secrets import SecretStore
+    from socialinbox.storage.repository import Repository
+    from socialinbox.sync.outbox import OutboxSender
+    from socialinbox.sync.service import ConnectorPool, Credentials, SyncService
 
 log = logging.getLogger(__name__)
 
@@ -42,32 +39,103 @@ DEMO_POLL_INTERVAL_S = 10
 
 @dataclasses.dataclass
 class Core:
-    """The store, the settings and the secrets; the network side (client, connectors, sync service, sender) is
-    made on first use, so the window can paint before it (the client's TLS context alone took 50-160 ms)."""
+    """The store, the settings and the secrets. Everything a start's first paint does not need is made on first
+    use: the database engine and repository (SQLAlchemy), the secret store (the keyring looks for its backends),
+    and the network side (client, connectors, sync service, sender).
+
+    Until the repository is opened, ``accounts`` and ``needs_reply_stream`` read through ``first_screen`` (plain
+    ``sqlite3``), so the window can paint before SQLAlchemy is even imported; opening the repository closes it.
+    """
 
     paths: AppPaths
     settings: Settings
     clock: Clock
-    engine: Engine
-    repository: Repository
-    secrets: SecretStore
-    secrets_warning: str | None
+    database_url: str | None  # None: the SQLite file in ``paths``
+    given_secrets: SecretStore | None = None  # tests and benchmarks; None opens the system's keyring
     transport: httpx.BaseTransport | None = None  # tests and benchmarks answer the network in process
+    first_screen: FirstScreen | None = None
+
+    @functools.cached_property
+    def engine(self) -> Engine:
+        from socialinbox.storage.engine import make_engine, sqlite_url
+
+        return make_engine(self.database_url or sqlite_url(self.paths.database))
+
+    @functools.cached_property
+    def repository(self) -> Repository:
+        from socialinbox.storage.repository import Repository
+
+        repository = Repository(self.engine)
+        self._close_first_screen()  # every read goes through the repository from now on
+        interrupted = repository.recover_interrupted()
+        if interrupted:
+            log.warning("%d replies were interrupted mid-send and wait for the owner to check them", len(interrupted))
+        return repository
+
+    @property
+    def repository_open(self) -> bool:
+        return "repository" in self.__dict__
+
+    def accounts(self) -> list[Account]:
+        """The accounts, through the first screen while the repository is not open yet."""
+        if self.first_screen is not None:
+            return self.first_screen.accounts()
+        return self.repository.accounts()
+
+    def needs_reply_stream(
+        self,
+        *,
+        only: Collection[Platform] | None = None,
+        exclude: Collection[Platform] = (),
+        account_id: int | None = None,
+        after: tuple[datetime, int] | None = None,
+        limit: int = 100,
+    ) -> list[Conversation]:
+        """``Repository.needs_reply_stream``, through the first screen while the repository is not open yet."""
+        reader = self.first_screen if self.first_screen is not None else self.repository
+        return reader.needs_reply_stream(only=only, exclude=exclude, account_id=account_id, after=after, limit=limit)
+
+    @functools.cached_property
+    def _secrets(self) -> tuple[SecretStore, str | None]:
+        from socialinbox.redaction import RedactingSecretStore
+        from socialinbox.secrets import open_secret_store
+
+        store, warning = (self.given_secrets, None) if self.given_secrets is not None else open_secret_store()
+        return RedactingSecretStore(store), warning  # every token read or stored is redacted from logs from then on
+
+    @property
+    def secrets(self) -> SecretStore:
+        return self._secrets[0]
+
+    @property
+    def secrets_warning(self) -> str | None:
+        """Why sign-ins will not be kept (no keyring), for the owner; None when they will."""
+        return self._secrets[1]
 
     @functools.cached_property
     def client(self) -> httpx.Client:
+        from socialinbox.connectors.http import make_client
+
         return make_client(self.transport)
 
     @functools.cached_property
     def connectors(self) -> ConnectorPool:
+        from socialinbox.connectors import REGISTRY
+        from socialinbox.sync.service import ConnectorPool
+
         return ConnectorPool(REGISTRY, self.clock)
 
     @functools.cached_property
     def credentials(self) -> Credentials:
+        from socialinbox.connectors import TOKENLESS
+        from socialinbox.sync.service import Credentials
+
         return Credentials(self.secrets, TOKENLESS)
 
     @functools.cached_property
     def service(self) -> SyncService:
+        from socialinbox.sync.service import SyncService
+
         service = SyncService(self.repository, self.connectors, self.credentials, self.client, self.clock)
         # Read at each poll, so a new interval in Preferences applies from each account's next poll.
         service.poll_interval = lambda account: effective_poll_interval(account, self.settings.poll_interval_s)
@@ -75,12 +143,21 @@ class Core:
 
     @functools.cached_property
     def sender(self) -> OutboxSender:
+        from socialinbox.sync.outbox import OutboxSender
+
         return OutboxSender(self.repository, self.connectors, self.credentials, self.client, self.clock)
 
     def close(self) -> None:
+        self._close_first_screen()
         if "client" in self.__dict__:  # never made just to be closed
             self.client.close()
-        self.engine.dispose()
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
+    def _close_first_screen(self) -> None:
+        if self.first_screen is not None:
+            self.first_screen.close()
+            self.first_screen = None
 
 
 def build_core(
@@ -89,7 +166,10 @@ def build_core(
     clock: Clock | None = None,
     transport: httpx.BaseTransport | None = None,
     secrets: SecretStore | None = None,
+    first_screen: bool = False,
 ) -> Core:
+    """The core on ``paths``. ``first_screen=True`` (the GUI's start): when the SQLite file is already at this
+    version's schema, the repository opens on first use and the first screen is read without it."""
     sqlite_file = paths.database
     try:
         paths.create()
@@ -99,23 +179,20 @@ def build_core(
             protect_files(*paths.database_files)
     except OSError as error:
         raise folder_problem(error, sqlite_file) from error
-    clock = clock or SystemClock()
-    engine = make_engine(settings.database_url or sqlite_url(sqlite_file))
-    upgrade_with_backup(engine, None if settings.database_url else sqlite_file)
-    repository = Repository(engine)
-    interrupted = repository.recover_interrupted()
-    if interrupted:
-        log.warning("%d replies were interrupted mid-send and wait for the owner to check them", len(interrupted))
-    warning = None
-    if secrets is None:
-        secrets, warning = open_secret_store()
-    secrets = RedactingSecretStore(secrets)  # every token read or stored is redacted from logs from then on
-    return Core(paths, settings, clock, engine, repository, secrets, warning, transport)
+    server = settings.database_url or None
+    reader = FirstScreen.open(sqlite_file, head_revisions()) if first_screen and server is None else None
+    core = Core(paths, settings, clock or SystemClock(), server, secrets, transport, reader)
+    if reader is None:  # a new file, an upgrade to run, a server database, or the command line: open it now
+        upgrade_with_backup(core.engine, None if settings.database_url else sqlite_file)
+        _ = core.repository
+    return core
 
 
 def upgrade_with_backup(engine: Engine, database: Path | None) -> None:
     """Bring the database to this version's schema. A SQLite file that needs upgrading is copied aside first
     (``<name>.before-upgrade``, owner-only) and put back exactly as it was if the upgrade fails."""
+    from socialinbox.storage.migrate import needs_upgrade, upgrade_to_head  # SQLAlchemy: not before a first paint
+
     if database is None or database.stat().st_size == 0 or not needs_upgrade(engine):
         upgrade_to_head(engine)  # a server database (its own backups), a new file, or nothing to do
         return
@@ -165,14 +242,14 @@ def connect_demo_on_first_start(core: Core) -> Account | None:
         return None
     core.settings = dataclasses.replace(core.settings, demo_offered=True)
     save_settings(core.paths.settings_file, core.settings)
-    if core.repository.accounts():
+    if core.accounts():
         return None
     return add_demo_account(core)
 
 
 def ensure_demo_account(core: Core) -> Account:
     """``--demo``: make sure the demo shop is connected (once)."""
-    for account in core.repository.accounts():
+    for account in core.accounts():
         if account.platform is Platform.DEMO:
             return account
     return add_demo_account(core)

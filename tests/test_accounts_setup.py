@@ -32,7 +32,7 @@ from socialinbox.connectors.base import AuthError
 from socialinbox.domain import Health, Platform, Status
 from socialinbox.paths import paths_in
 from socialinbox.secrets import MemorySecretStore, account_key
-from socialinbox.storage.repository import InboxView
+from socialinbox.storage.paging import InboxView
 from socialinbox.wiring import Core, build_core
 from tests.connectors.fake_mastodon import (
     SHOP_ID,

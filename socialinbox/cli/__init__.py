@@ -18,7 +18,7 @@ from socialinbox.cli import accounts, attachments, conversations, report, sync_c
 from socialinbox.cli.output import Command
 from socialinbox.logging_setup import configure_logging
 from socialinbox.paths import AppPaths, default_paths, paths_in
-from socialinbox.storage.engine import StorageUnavailable
+from socialinbox.storage.problems import StorageUnavailable
 from socialinbox.storage.repository import NotFound
 from socialinbox.wiring import build_core
 

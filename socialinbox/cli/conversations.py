@@ -8,7 +8,7 @@ from typing import Any
 
 from socialinbox.cli.output import conversation_json, fail, iso, message_json, one_line, print_json, speaker
 from socialinbox.domain import OutboxState
-from socialinbox.storage.repository import InboxView
+from socialinbox.storage.paging import InboxView
 from socialinbox.wiring import Core
 
 

@@ -13,30 +13,19 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Collection, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Connection, Select, String, Table, bindparam, select, tuple_, type_coerce
 from sqlalchemy.orm import Bundle
 
-from socialinbox.domain import Contact, Conversation, Platform, Status, Visibility
+from socialinbox.domain import Conversation, Platform, Status
 from socialinbox.storage.models import AccountRow, ContactRow, ConversationRow
+from socialinbox.storage.row_values import CONTACT_FIELDS, CONVERSATION_FIELDS, to_conversations
 
 CONVERSATION = cast(Table, ConversationRow.__table__)  # type: ignore[attr-defined]
 CONTACT = cast(Table, ContactRow.__table__)  # type: ignore[attr-defined]
 ACCOUNT = cast(Table, AccountRow.__table__)  # type: ignore[attr-defined]
-
-# The fields each value is built from, in the order of the select below.
-CONVERSATION_FIELDS = (
-    "id", "account_id", "visibility", "status", "last_message_at", "preview", "waiting_since", "unread",
-    "snoozed_until", "message_count",
-)  # fmt: skip
-CONTACT_FIELDS = ("id", "account_id", "remote_id", "handle", "display_name", "followers")
-
-# Plain dicts: an enum's own lookup by value costs about as much as building the whole Contact.
-_PLATFORMS = {platform.value: platform for platform in Platform}
-_VISIBILITIES = {visibility.value: visibility for visibility in Visibility}
-_STATUSES = {status.value: status for status in Status}
 
 
 @functools.cache  # statements are immutable; building one costs more than running it
@@ -142,46 +131,6 @@ def text_time(column: ColumnElement[Any]) -> ColumnElement[Any]:
     """SQLite keeps times as text: read the text and parse it in one C call (``utc_time``), not through the column
     type's two Python-level conversions, which cost more than the rest of the row."""
     return type_coerce(column, String).label(column.name)
-
-
-def utc_time(value: Any) -> Any:
-    """A time read through ``text_time`` as an aware UTC datetime (None stays None)."""
-    if isinstance(value, str):
-        return datetime.fromisoformat(value + "+00:00")  # SQLAlchemy stores UTC without an offset on SQLite
-    if isinstance(value, datetime):
-        return value.astimezone(UTC)  # PostgreSQL's driver hands back aware datetimes
-    return value
-
-
-def to_conversations(rows: Iterable[Sequence[Any]]) -> list[Conversation]:
-    """Positional arguments in the dataclasses' field order (a third cheaper than keywords; the field-by-field test
-    catches a reordering), and no call for the times a row does not have."""
-    platforms, visibilities, statuses, utc = _PLATFORMS, _VISIBILITIES, _STATUSES, utc_time
-    found: list[Conversation] = []
-    append = found.append
-    for (
-        conversation_id, account_id, visibility, status, last_message_at, preview, waiting_since, unread,
-        snoozed_until, message_count,
-        contact_id, contact_account_id, remote_id, handle, display_name, followers,
-        platform,
-    ) in rows:  # fmt: skip
-        append(
-            Conversation(
-                conversation_id,
-                account_id,
-                platforms[platform],
-                Contact(contact_id, contact_account_id, remote_id, handle, display_name, followers),
-                visibilities[visibility],
-                statuses[status],
-                utc(last_message_at),
-                preview,
-                None if waiting_since is None else utc(waiting_since),
-                unread,
-                None if snoozed_until is None else utc(snoozed_until),
-                message_count,
-            )
-        )
-    return found
 
 
 class ConversationMemo:

@@ -2,43 +2,39 @@
 
 from __future__ import annotations
 
-import json
-
 from socialinbox.domain import (
     Account,
     Contact,
     Conversation,
     Direction,
-    Health,
     Message,
     OutboxItem,
     OutboxState,
     Platform,
-    RateBudget,
     Status,
     Visibility,
 )
 from socialinbox.storage.models import AccountRow, ContactRow, ConversationRow, MessageRow, OutboxRow
+from socialinbox.storage.row_values import to_account_value
 
 
 def to_account(row: AccountRow) -> Account:
     assert row.id is not None
-    budget = None
-    if row.rate_remaining is not None or row.rate_limit is not None or row.rate_resets_at is not None:
-        budget = RateBudget(row.rate_remaining, row.rate_limit, row.rate_resets_at)
-    return Account(
-        id=row.id,
-        platform=Platform(row.platform),
-        handle=row.handle,
-        display_name=row.display_name,
-        settings=json.loads(row.settings_json or "{}"),
-        health=Health(row.health),
-        health_detail=row.health_detail,
-        poll_interval_s=row.poll_interval_s,
-        last_poll_at=row.last_poll_at,
-        last_success_at=row.last_success_at,
-        next_poll_at=row.next_poll_at,
-        rate_budget=budget,
+    return to_account_value(
+        row.id,
+        row.platform,
+        row.handle,
+        row.display_name,
+        row.settings_json,
+        row.health,
+        row.health_detail,
+        row.poll_interval_s,
+        row.last_poll_at,
+        row.last_success_at,
+        row.next_poll_at,
+        row.rate_remaining,
+        row.rate_limit,
+        row.rate_resets_at,
     )
 
 

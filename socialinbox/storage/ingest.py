@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from socialinbox.domain import Direction, RemoteAuthor, RemoteMessage, Status
-from socialinbox.storage.conversation_rows import text_time, utc_time
+from socialinbox.storage.conversation_rows import text_time
 from socialinbox.storage.ingest_rows import (
     CONVERSATIONS,
     STATE,
@@ -43,6 +43,7 @@ from socialinbox.storage.ingest_rows import (
     update_by_id,
 )
 from socialinbox.storage.models import ContactRow, ConversationRow, MessageRow
+from socialinbox.storage.row_values import utc_time
 
 PREVIEW_LENGTH = 200
 _T = TypeVar("_T")

@@ -12,7 +12,7 @@ import itertools
 import json
 import operator
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -34,6 +34,7 @@ from sqlmodel import SQLModel
 
 from socialinbox.domain import Direction, Message, Status, Visibility
 from socialinbox.storage.models import ContactRow, ConversationRow
+from socialinbox.storage.row_values import sqlite_time
 
 CONVERSATIONS = cast(Table, ConversationRow.__table__)  # type: ignore[attr-defined]
 
@@ -134,14 +135,6 @@ def update_by_id(session: Session, table: Table, rows: list[dict[str, object]]) 
 # a datetime goes through two conversions to reach SQLite's text form). For a poll of thousands of messages that
 # was a third of save_poll beyond the plain executemany (docs/performance.md, B1). On SQLite the writes of a poll
 # hand the driver plain tuples instead, times already in the text SQLAlchemy would store (a test compares both).
-
-
-def sqlite_time(moment: datetime) -> str:
-    """A datetime as SQLAlchemy stores it on SQLite: naive UTC text with microseconds. Naive input is refused, as
-    the column type refuses it."""
-    if moment.utcoffset() is None:
-        raise ValueError("Datetime values must have timezone information.")
-    return moment.astimezone(UTC).isoformat(" ", "microseconds")[:26]  # drop the "+00:00" the aware value adds
 
 
 def sqlite_rows(table: Table, names: Sequence[str], rows: Iterable[Mapping[str, object]]) -> list[tuple[object, ...]]:

@@ -8,18 +8,14 @@ third of a second and about 10 MB on each start: docs/performance.md, B4 and B5)
 
 from __future__ import annotations
 
-import ast
-import re
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, inspect, text
 
+from socialinbox.storage.revisions import MIGRATIONS_DIR, head_revisions
+
 if TYPE_CHECKING:
     from alembic.config import Config
-
-MIGRATIONS_DIR = Path(__file__).with_name("migrations")  # bundled as data by the packaging spec
-_ASSIGNMENT = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*(?:#.*)?$", re.MULTILINE)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -29,25 +25,6 @@ def alembic_config(connection: Connection | None = None) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
     return config
-
-
-def head_revisions(versions: Path = MIGRATIONS_DIR / "versions") -> frozenset[str] | None:
-    """The newest revision(s), read from the migration files as text; None when they cannot be read that way."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for script in versions.glob("*.py"):
-        found = dict(_ASSIGNMENT.findall(script.read_text(encoding="utf-8")))
-        if "revision" not in found:
-            continue  # __init__.py and helpers
-        try:
-            revision = ast.literal_eval(found["revision"])
-            parent = ast.literal_eval(found.get("down_revision", "None"))
-        except (ValueError, SyntaxError):
-            return None  # computed, not literal: let Alembic read it
-        revisions.add(str(revision))
-        parents.update([parent] if isinstance(parent, str) else list(parent or ()))
-    heads = revisions - parents
-    return frozenset(heads) if heads else None
 
 
 def current_revisions(connection: Connection) -> frozenset[str]:

@@ -7,7 +7,6 @@ each in one short transaction. Reads may run on any thread, each in its own shor
 from __future__ import annotations
 
 import dataclasses
-import enum
 import json
 import threading
 from collections.abc import Iterator, Mapping
@@ -35,12 +34,13 @@ from socialinbox.storage.conversation_rows import (
     conversation_bundles,
     conversation_select,
     inbox_page_select,
-    to_conversations,
 )
 from socialinbox.storage.convert import to_account, to_message
 from socialinbox.storage.ingest import store_messages
 from socialinbox.storage.ingest_rows import written_messages
 from socialinbox.storage.models import AccountRow, ConversationRow, MessageRow
+from socialinbox.storage.paging import InboxCounts, InboxView, PageAfter
+from socialinbox.storage.row_values import to_conversations
 from socialinbox.storage.search import SearchAfter, SearchHit, search_conversations
 
 
@@ -48,33 +48,11 @@ class NotFound(LookupError):
     """The account, conversation or reply asked for does not exist (any more)."""
 
 
-class InboxView(enum.StrEnum):
-    ALL = "all"  # everything that is not done or snoozed
-    NEEDS_REPLY = "needs-reply"
-    WAITING = "waiting"
-    DONE = "done"
-    SNOOZED = "snoozed"
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class PageAfter:
-    """Keyset position: the sort value and id of the last row of the previous page."""
-
-    sort_value: datetime
-    id: int
-
-
 @dataclasses.dataclass(frozen=True, slots=True)
 class SavedPoll:
     account: Account
     new_messages: tuple[Message, ...]
     conversations: tuple[Conversation, ...]
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class InboxCounts:
-    by_view: Mapping[InboxView, int]
-    needs_reply_by_account: Mapping[int, int]
 
 
 class Repository(outbox_queries.OutboxMixin, answering_queries.AnsweringMixin, history.HistoryMixin):

@@ -22,8 +22,8 @@ from socialinbox.connectors.base import (
     UncertainDelivery,
 )
 from socialinbox.domain import DeliveryReport, SentReply
-from socialinbox.storage.engine import StorageUnavailable
 from socialinbox.storage.outbox_queries import ClaimedReply
+from socialinbox.storage.problems import StorageUnavailable
 from socialinbox.sync import presend
 from socialinbox.sync.service import AccountWorker
 

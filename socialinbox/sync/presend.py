@@ -14,17 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-
-import httpx
+from typing import TYPE_CHECKING
 
 from socialinbox.connectors.base import ChecksOriginals, Connector
-from socialinbox.domain import OutboxItem, OutboxState, Platform, Visibility
+from socialinbox.domain import HELD_PREFIX, Platform, Visibility
 from socialinbox.storage.answering_queries import ThreadSince
 from socialinbox.storage.outbox_queries import ClaimedReply
 from socialinbox.storage.repository import Repository
 
+if TYPE_CHECKING:  # a type only: the conversation pane imports this module before the first paint
+    import httpx
+
 STALE_AFTER = timedelta(minutes=2)
-HELD_PREFIX = "Held for you to confirm: "
 # Private replies are only allowed this long after the customer's last message (Meta's 24-hour rule).
 MESSAGING_WINDOWS: Mapping[Platform, timedelta] = {
     Platform.FACEBOOK: timedelta(hours=24),
@@ -81,8 +82,3 @@ def check(
         exists = connector.original_exists(client, token, original)
     reasons = hold_reasons(claim, platform, thread, now, exists)
     return held_reason(reasons) if reasons else None
-
-
-def is_held(item: OutboxItem) -> bool:
-    """A reply the pre-send check held back, waiting for "Send anyway" or "Discard"."""
-    return item.state is OutboxState.FAILED and item.last_error.startswith(HELD_PREFIX)

@@ -13,15 +13,18 @@ import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from socialinbox.domain import Clock, Conversation, Status
 from socialinbox.drafts import template_context
 from socialinbox.reports import EventKind
 from socialinbox.responsetime import ClockItem, Reminder, ReminderKey, ResponsePolicy, away_reply_due, reminders_to_fire
 from socialinbox.settings import Settings
-from socialinbox.storage.history import ClockRow
-from socialinbox.storage.repository import Repository
 from socialinbox.templates import TemplateError, TemplateLibrary, render
+
+if TYPE_CHECKING:  # the GUI imports this module before its first paint, before SQLAlchemy loads
+    from socialinbox.storage.history import ClockRow
+    from socialinbox.storage.repository import Repository
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from socialinbox.connectors.base import (
 from socialinbox.connectors.watch import NewContentWatch, WatchesForNewContent
 from socialinbox.domain import Account, Clock, Health, Platform, SyncReport
 from socialinbox.secrets import SecretStore, account_key
-from socialinbox.storage.engine import StorageUnavailable
+from socialinbox.storage.problems import StorageUnavailable
 from socialinbox.storage.repository import Repository
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from socialinbox.storage.engine import StorageUnavailable
+from socialinbox.storage.problems import StorageUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,6 @@ from socialinbox.private_case import (
 from socialinbox.sentiment import SentimentIntensityAnalyzer
 from socialinbox.settings import Settings
 from socialinbox.storage.repository import Repository
-from socialinbox.sync.presend import is_held
 from socialinbox.sync.tasks import BackgroundTasks, TaskResult
 from socialinbox.template_store import TemplateStore
 from socialinbox.templates import Template, suggest
@@ -210,7 +209,7 @@ class AnsweringController(QObject):
         self._messages = list(messages) if isinstance(messages, list) else []
         self._window.pane.composer.set_thread(self._messages)
         items: list[OutboxItem] = list(outbox) if isinstance(outbox, list) else []
-        self.held_bar.show_item(next((item for item in items if is_held(item)), None))
+        self.held_bar.show_item(next((item for item in items if item.held), None))
         case = self._repository.linked_case(shown.id) if shown is not None else None
         self.case_banner.show_case(case, shown.id if shown is not None else 0)
 

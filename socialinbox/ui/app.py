@@ -24,8 +24,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from socialinbox.paths import AppPaths, paths_in
 from socialinbox.sentiment import make_analyzer
-from socialinbox.storage.engine import StorageUnavailable
-from socialinbox.sync.reminders import CLOCK_TICK_S
+from socialinbox.storage.problems import StorageUnavailable
 from socialinbox.ui.clock_setup import ClockFeature
 from socialinbox.ui.main_window import MainWindow
 from socialinbox.wiring import Core, build_core, connect_demo_on_first_start, ensure_demo_account
@@ -75,7 +74,7 @@ class InboxApp:
         self.built = False
         self.analyzer = make_analyzer()  # one VADER lexicon for triage, the tone check and the reports
         self.clock = ClockFeature(core, self.analyzer)  # before the workers: they warm its triage cache first
-        self.window = MainWindow(core.repository, core.clock.now, sources=self.clock.sources)
+        self.window = MainWindow(self.clock.sources, core.clock.now)
         self.window.setWindowIcon(app_icon())
         if not paint_first:
             self.build_rest()
@@ -153,9 +152,12 @@ class InboxApp:
 
     def start(self, *, show: bool = True) -> None:
         """``show=False``: the window was shown already (a paint-first start), and may have been hidden since."""
+        from socialinbox.sync.reminders import CLOCK_TICK_S
+
         accounts = self.core.repository.accounts()
         self.controller.start(accounts)
         # The clock's tick wakes snoozes, fires reminders once each and queues away replies.
+        assert self.clock.tick is not None, "build_rest attaches the clock"
         self.scheduler.add_tick("clock", CLOCK_TICK_S, self.clock.tick)
         self.clock.start(self)
         self.scheduler.start(accounts)
@@ -219,7 +221,7 @@ def run_app(
 ) -> int:
     if smoke_test:
         return _smoke_test(paths)
-    from socialinbox.ui.desktop_features import claim_instance, start_desktop_session, startup_request
+    from socialinbox.ui.single_instance import claim_instance, startup_request
     from socialinbox.ui.theme import ThemeFollower
 
     existing = QApplication.instance()
@@ -232,7 +234,7 @@ def run_app(
     if instance is None:
         return 0
     try:
-        core = build_core(paths)
+        core = build_core(paths, first_screen=True)  # the repository opens after the first paint, if it can
     except StorageUnavailable as error:  # locked, full, read-only, or an upgrade that failed and was undone
         QMessageBox.critical(None, "Social Inbox cannot open its inbox", str(error))
         return 1
@@ -242,12 +244,14 @@ def run_app(
         connect_demo_on_first_start(core)
     theme = ThemeFollower(app)  # before the first paint: it may switch the style and the palette
     inbox = InboxApp(core, paint_first=True)
-    inbox.window.set_accounts(core.repository.accounts())  # the left column is whole at once (counts follow)
+    inbox.window.set_accounts(core.accounts())  # the left column is whole at once (counts follow)
     app.aboutToQuit.connect(inbox.shutdown)
     inbox.window.show()
     session: list[QObject] = []
 
     def build_rest() -> None:
+        from socialinbox.ui.desktop_features import start_desktop_session  # Preferences, Help: after the paint
+
         inbox.build_rest()
         session.extend(start_desktop_session(app, inbox, instance, theme=theme))  # crash notice, later starts
         if inbox.tray is None:

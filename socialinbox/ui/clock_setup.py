@@ -14,20 +14,18 @@ from zoneinfo import ZoneInfo
 from PySide6.QtWidgets import QWidget
 
 from socialinbox.clock_settings import safe_policy, timezone_of
-from socialinbox.reports import build_report
 from socialinbox.responsetime import ResponsePolicy
 from socialinbox.settings import Settings
-from socialinbox.sync.reminders import ClockTick, away_replies_from
-from socialinbox.template_store import TemplateStore
 from socialinbox.triage import Triage, TriageCache
-from socialinbox.ui.clock import ClockView, warm_then
-from socialinbox.ui.clock_actions import ClockActions, ReportsView
 from socialinbox.ui.due_source import due_sources
 from socialinbox.wiring import Core
 
 if TYPE_CHECKING:
     from socialinbox.sentiment import SentimentIntensityAnalyzer
+    from socialinbox.sync.reminders import ClockTick
     from socialinbox.ui.app import InboxApp
+    from socialinbox.ui.clock import ClockView
+    from socialinbox.ui.clock_actions import ClockActions, ReportsView
 
 
 class ClockFeature:
@@ -38,13 +36,9 @@ class ClockFeature:
         self.problem = ""  # a clock preference that cannot be read, for the status bar
         self.zone = ZoneInfo(timezone_of(core.settings))
         self.triage = TriageCache(Triage(analyzer))  # analyzer: the app's shared one (socialinbox.sentiment)
-        self.sources = due_sources(core.repository, self.policy, self.triage)
-        self.tick = ClockTick(
-            core.repository,
-            core.clock,
-            self.policy,
-            away_text=away_replies_from(lambda: core.settings, TemplateStore.in_folder(core.paths.config_dir).load),
-        )
+        # "Needs reply" reads through the core, which reads the first page without SQLAlchemy (wiring.Core).
+        self.sources = due_sources(core, lambda: core.repository, self.policy, self.triage)
+        self.tick: ClockTick | None = None  # made by ``attach``, with the workers
         self._report_triage = Triage(analyzer)  # on the task worker: sharing is safe, scoring only reads the lexicon
         self._window: QWidget | None = None
         self.view: ClockView | None = None
@@ -58,10 +52,24 @@ class ClockFeature:
         return self._policy
 
     def publish_through(self, publish: Callable[[object], None]) -> Callable[[object], None]:
+        from socialinbox.ui.clock import warm_then  # with the reminders' modules: after the first paint
+
         return warm_then(self.triage, publish)
 
     def attach(self, app: InboxApp) -> None:
+        """The tick, the badges and the clock's actions: after the first paint (their imports are here for that)."""
+        from socialinbox.sync.reminders import ClockTick, away_replies_from
+        from socialinbox.template_store import TemplateStore
+        from socialinbox.ui.clock import ClockView
+        from socialinbox.ui.clock_actions import ClockActions
+
         core = self._core
+        self.tick = ClockTick(
+            core.repository,
+            core.clock,
+            self.policy,
+            away_text=away_replies_from(lambda: core.settings, TemplateStore.in_folder(core.paths.config_dir).load),
+        )
         self._window = app.window
         self.view = ClockView(
             app.window.inbox,
@@ -95,6 +103,7 @@ class ClockFeature:
             app.window.show_message(self.problem, error=True)
 
     def _open_reports(self, actions: ClockActions) -> ReportsView:
+        from socialinbox.reports import build_report
         from socialinbox.ui.dialogs.reports_dialog import ReportsDialog, local_range  # pygal loads here only
 
         core, zone, scorer = self._core, self.zone, self._report_triage.sentiment

@@ -22,7 +22,8 @@ from socialinbox.domain import (
     OutboxState,
     SyncReport,
 )
-from socialinbox.storage.repository import InboxCounts, Repository
+from socialinbox.storage.paging import InboxCounts
+from socialinbox.storage.repository import Repository
 from socialinbox.sync.tasks import BackgroundTasks, TaskResult
 from socialinbox.ui.main_window import MainWindow
 from socialinbox.ui.notifications import Notifier

@@ -16,11 +16,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from socialinbox.autostart import Autostart, apply_start_at_login, autostart_for
 from socialinbox.crash import CrashHandler
 from socialinbox.logging_setup import CRASH_FOLDER
-from socialinbox.paths import AppPaths
 from socialinbox.settings import Settings, save_settings
 from socialinbox.ui.dialogs.about_dialog import AboutDialog, open_folder
 from socialinbox.ui.dialogs.preferences_dialog import PreferencesDialog
-from socialinbox.ui.single_instance import Request, SingleInstance, send_to_running, server_name
+from socialinbox.ui.single_instance import Request, SingleInstance
 from socialinbox.ui.theme import ThemeFollower
 from socialinbox.wiring import ensure_demo_account
 
@@ -178,27 +177,6 @@ class CrashNotice(QObject):
 
     def _forget(self) -> None:
         self.box = None
-
-
-def startup_request(*, demo: bool = False, open_conversation: int | None = None) -> Request:
-    if open_conversation is not None:
-        return Request("open-conversation", open_conversation)
-    return Request("demo") if demo else Request("show")
-
-
-def claim_instance(paths: AppPaths, request: Request) -> SingleInstance | None:
-    """Become the one running copy for this data folder, or hand ``request`` to it and return None (exit then)."""
-    name = server_name(paths.data_dir)
-    if send_to_running(name, request):
-        log.info("handed %r to the copy that is already running", request.command)
-        return None
-    instance = SingleInstance(name)
-    if instance.listen():
-        return instance
-    if send_to_running(name, request):  # another copy started at the same moment and won the race
-        return None
-    log.warning("could not listen for later starts (%s); running without the single-instance check", name)
-    return instance
 
 
 def start_desktop_session(

@@ -16,20 +16,37 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from socialinbox.domain import Conversation, Platform, Status
 from socialinbox.responsetime import ResponsePolicy, due_at
-from socialinbox.storage.repository import InboxView, PageAfter, Repository
+from socialinbox.storage.paging import InboxView, PageAfter
 from socialinbox.triage import TriageCache, due_window, triage_sort_key
-from socialinbox.ui.inbox_sources import InboxSource, inbox_source
+from socialinbox.ui.inbox_sources import InboxSource, Sources, inbox_source
+
+if TYPE_CHECKING:
+    from socialinbox.storage.repository import Repository
 
 DUE_WINDOW = timedelta(minutes=15)
 _Cursor = tuple[datetime, int] | None  # (waiting_since, id) of the last row taken from one stream
 _Dated = tuple[datetime, int, Conversation]  # (due, id, row): merges in due order by tuple comparison, in C
 _MIN_MARGIN, _MARGIN_PART = 8, 10  # read limit + 10% (at least 8) to finish the last due window in the same query
+
+
+class NeedsReplyReader(Protocol):
+    """``Repository.needs_reply_stream``; at a start, ``wiring.Core`` reads the first page without SQLAlchemy."""
+
+    def needs_reply_stream(
+        self,
+        *,
+        only: Collection[Platform] | None = None,
+        exclude: Collection[Platform] = (),
+        account_id: int | None = None,
+        after: tuple[datetime, int] | None = None,
+        limit: int = 100,
+    ) -> list[Conversation]: ...
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -43,13 +60,13 @@ class DueOrder:
 
     def __init__(
         self,
-        repository: Repository,
+        reader: NeedsReplyReader,
         policy: ResponsePolicy,
         triage: TriageCache,
         account_id: int | None = None,
         window: timedelta = DUE_WINDOW,
     ) -> None:
-        self._repository = repository
+        self._reader = reader
         self._policy = policy
         self._triage = triage
         self._account_id = account_id
@@ -92,7 +109,7 @@ class DueOrder:
         return page
 
     def _read(self, stream: _Stream, cursor: _Cursor, limit: int) -> list[_Dated]:
-        found = self._repository.needs_reply_stream(
+        found = self._reader.needs_reply_stream(
             only=stream.only, exclude=stream.exclude, account_id=self._account_id, after=cursor, limit=limit
         )
         if self._policy.business_hours is not None:
@@ -148,13 +165,17 @@ class DueOrder:
 
 
 def due_sources(
-    repository: Repository, policy: Callable[[], ResponsePolicy], triage: TriageCache
-) -> Callable[..., InboxSource]:
-    """A drop-in for ``inbox_sources.inbox_source``: "Needs reply" in due order, every other list as before."""
+    reader: NeedsReplyReader,
+    repository: Callable[[], Repository],
+    policy: Callable[[], ResponsePolicy],
+    triage: TriageCache,
+) -> Sources:
+    """A drop-in for ``inbox_sources.inbox_sources``: "Needs reply" in due order through ``reader``, every other
+    list as before (through the repository, asked for when such a list is first read)."""
 
-    def source_for(repo: Repository, view: InboxView, account_id: int | None = None) -> InboxSource:
+    def source_for(view: InboxView, account_id: int | None = None) -> InboxSource:
         if view is InboxView.NEEDS_REPLY:
-            return DueOrder(repo, policy(), triage, account_id).source()
-        return inbox_source(repo, view, account_id)
+            return DueOrder(reader, policy(), triage, account_id).source()
+        return inbox_source(repository(), view, account_id)
 
     return source_for

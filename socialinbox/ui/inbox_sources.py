@@ -5,10 +5,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from socialinbox.domain import Conversation, Status
-from socialinbox.storage.repository import InboxView, PageAfter, Repository
+from socialinbox.storage.paging import InboxView, PageAfter
+
+if TYPE_CHECKING:
+    from socialinbox.storage.repository import Repository
 
 VIEW_STATUSES: dict[InboxView, frozenset[Status]] = {
     InboxView.ALL: frozenset({Status.NEEDS_REPLY, Status.WAITING}),
@@ -25,6 +28,19 @@ class InboxSource:
     page_after: Callable[[Conversation], PageAfter]
     sort_key: Callable[[Conversation], tuple[Any, ...]]
     accepts: Callable[[Conversation], bool]
+
+
+Sources = Callable[[InboxView, int | None], InboxSource]  # the list for a view, optionally one account's
+
+
+def inbox_sources(repository: Callable[[], Repository]) -> Sources:
+    """Every view's list, with the repository asked for when a list is first read (a start paints before the
+    repository opens: docs/performance.md, B4)."""
+
+    def source_for(view: InboxView, account_id: int | None = None) -> InboxSource:
+        return inbox_source(repository(), view, account_id)
+
+    return source_for
 
 
 def inbox_source(repository: Repository, view: InboxView, account_id: int | None = None) -> InboxSource:

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 
 from socialinbox import __version__
 from socialinbox.domain import Account, Conversation, SyncReport
-from socialinbox.storage.repository import InboxCounts, InboxView, Repository
-from socialinbox.ui.inbox_sources import InboxSource, inbox_source
+from socialinbox.storage.paging import InboxCounts, InboxView
+from socialinbox.ui.inbox_sources import Sources
 from socialinbox.ui.models.inbox_model import InboxModel
 from socialinbox.ui.models.navigation_model import NavEntry, NavigationModel
 from socialinbox.ui.timefmt import local_time
@@ -44,15 +44,12 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        repository: Repository,
+        sources: Sources,  # the clock's (clock_setup) put "Needs reply" in due order
         now: Callable[[], datetime],
         parent: QWidget | None = None,
-        *,
-        sources: Callable[..., InboxSource] = inbox_source,  # the clock passes "Needs reply" in due order
     ) -> None:
         super().__init__(parent)
         self.now = now
-        self._repository = repository
         self._sources = sources
         # The clock's hook: a holding reply or a confirmed follow-up is queued there (True), else here.
         self.send_hook: Callable[[Conversation, str], bool] | None = None
@@ -67,7 +64,7 @@ class MainWindow(QMainWindow):
         self.navigation.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.navigation.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.navigation.setSpacing(2)
-        source = sources(repository, InboxView.NEEDS_REPLY)
+        source = sources(InboxView.NEEDS_REPLY, None)
         self.inbox_model = InboxModel(
             source.fetch_page, source.page_after, source.sort_key, source.accepts, parent=self
         )
@@ -224,7 +221,7 @@ class MainWindow(QMainWindow):
         if not isinstance(entry, NavEntry):
             return
         view = entry.view or InboxView.ALL
-        source = self._sources(self._repository, view, entry.account_id)
+        source = self._sources(view, entry.account_id)
         self.inbox_model.set_source(source.fetch_page, source.page_after, source.sort_key, source.accepts)
 
     def on_inbox_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:

@@ -20,6 +20,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
+from socialinbox.paths import AppPaths
+
 log = logging.getLogger(__name__)
 
 MAX_LINE_BYTES = 64  # the longest valid line is "open-conversation " and 19 digits
@@ -146,3 +148,24 @@ def _answers(name: str) -> bool:
     connected = probe.waitForConnected(200)
     probe.abort()
     return connected
+
+
+def startup_request(*, demo: bool = False, open_conversation: int | None = None) -> Request:
+    if open_conversation is not None:
+        return Request("open-conversation", open_conversation)
+    return Request("demo") if demo else Request("show")
+
+
+def claim_instance(paths: AppPaths, request: Request) -> SingleInstance | None:
+    """Become the one running copy for this data folder, or hand ``request`` to it and return None (exit then)."""
+    name = server_name(paths.data_dir)
+    if send_to_running(name, request):
+        log.info("handed %r to the copy that is already running", request.command)
+        return None
+    instance = SingleInstance(name)
+    if instance.listen():
+        return instance
+    if send_to_running(name, request):  # another copy started at the same moment and won the race
+        return None
+    log.warning("could not listen for later starts (%s); running without the single-instance check", name)
+    return instance

@@ -13,7 +13,7 @@ import pytest
 from socialinbox.cli import main
 from socialinbox.paths import paths_in
 from socialinbox.secrets import MemorySecretStore
-from socialinbox.storage.repository import InboxView
+from socialinbox.storage.paging import InboxView
 from socialinbox.wiring import build_core, ensure_demo_account
 from tests.cli.runner import cli
 

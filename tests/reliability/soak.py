@@ -27,7 +27,7 @@ from sqlalchemy import text
 
 from socialinbox.domain import Health, Platform
 from socialinbox.responsetime import ReminderKind, ResponsePolicy
-from socialinbox.storage.repository import InboxView
+from socialinbox.storage.paging import InboxView
 from socialinbox.sync.reminders import ClockTick, ReminderBatch
 from tests.connectors.fake_telegram import FakeTelegram
 from tests.faults import TELEGRAM, Fault, faults_for

@@ -16,8 +16,10 @@ import pytest
 from sqlalchemy import text
 
 from socialinbox.storage import migrate
-from socialinbox.storage.engine import StorageProblem, StorageUnavailable, make_engine, sqlite_url
-from socialinbox.storage.repository import InboxView, Repository
+from socialinbox.storage.engine import make_engine, sqlite_url
+from socialinbox.storage.paging import InboxView
+from socialinbox.storage.problems import StorageProblem, StorageUnavailable
+from socialinbox.storage.repository import Repository
 from socialinbox.wiring import upgrade_with_backup
 from tests.reliability.schema_rows import columns_of, fill, revisions_oldest_first, snapshot, upgrade_to
 

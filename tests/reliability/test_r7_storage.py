@@ -23,7 +23,7 @@ from sqlalchemy import event
 from socialinbox.domain import Platform
 from socialinbox.paths import paths_in
 from socialinbox.secrets import MemorySecretStore, account_key
-from socialinbox.storage.engine import StorageProblem, StorageUnavailable
+from socialinbox.storage.problems import StorageProblem, StorageUnavailable
 from socialinbox.sync.tasks import BackgroundTasks, TaskResult
 from socialinbox.ui import app as gui
 from socialinbox.wiring import build_core
@@ -210,7 +210,7 @@ def test_the_window_says_why_when_the_inbox_cannot_be_opened(
 ) -> None:
     shown: list[str] = []
     problem = StorageUnavailable(StorageProblem.READ_ONLY, "Social Inbox cannot write to its data folder (x).")
-    monkeypatch.setattr(gui, "build_core", lambda paths: (_ for _ in ()).throw(problem))
+    monkeypatch.setattr(gui, "build_core", lambda paths, **_: (_ for _ in ()).throw(problem))
     monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *a: shown.append(text))
     assert gui.run_app(paths_in(tmp_path / "shop")) == 1
     assert shown == [str(problem)]

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from socialinbox.domain import Direction, Platform, PollResult
-from socialinbox.storage.conversation_rows import ConversationMemo, to_conversations
-from socialinbox.storage.repository import InboxView, Repository
+from socialinbox.storage.conversation_rows import ConversationMemo
+from socialinbox.storage.paging import InboxView
+from socialinbox.storage.repository import Repository
+from socialinbox.storage.row_values import to_conversations
 from tests.fakes import T0, customer, make_repository, remote_message
 
 

@@ -11,10 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from socialinbox.domain import Contact, Conversation, Direction, Platform, PollResult, RemoteAuthor, Status, Visibility
-from socialinbox.storage.conversation_rows import CONTACT_FIELDS, CONVERSATION_FIELDS
 from socialinbox.storage.convert import to_conversation
 from socialinbox.storage.models import AccountRow, ContactRow, ConversationRow
-from socialinbox.storage.repository import InboxView, Repository
+from socialinbox.storage.paging import InboxView
+from socialinbox.storage.repository import Repository
+from socialinbox.storage.row_values import CONTACT_FIELDS, CONVERSATION_FIELDS
 from tests.fakes import T0, make_repository, remote_message
 
 

@@ -13,7 +13,8 @@ import pytest
 from socialinbox.domain import Direction, Platform, PollResult, SentReply, Status, Visibility
 from socialinbox.reports import ConversationHistory, EventKind, HistoryEvent, build_report
 from socialinbox.responsetime import ResponsePolicy
-from socialinbox.storage.repository import InboxView, Repository
+from socialinbox.storage.paging import InboxView
+from socialinbox.storage.repository import Repository
 from tests.fakes import T0, customer, make_repository, remote_message
 
 MIN = timedelta(minutes=1)

@@ -7,7 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from socialinbox.domain import Conversation, Direction, Platform, PollResult, RemoteAuthor, RemoteMessage, Visibility
-from socialinbox.storage.repository import InboxView, Repository
+from socialinbox.storage.paging import InboxView
+from socialinbox.storage.repository import Repository
 from tests.fakes import T0, make_repository, remote_message
 
 

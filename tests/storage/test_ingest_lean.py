@@ -11,8 +11,8 @@ from sqlalchemy import insert
 
 from socialinbox.domain import Direction, Platform, PollResult, Visibility
 from socialinbox.storage import ingest_rows
-from socialinbox.storage.ingest_rows import sqlite_time
 from socialinbox.storage.models import AccountRow
+from socialinbox.storage.row_values import sqlite_time
 from tests.fakes import T0, customer, make_repository, remote_message
 
 TABLES = ("contact", "conversation", "message")

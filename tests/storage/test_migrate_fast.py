@@ -10,7 +10,8 @@ from alembic import command
 from alembic.script import ScriptDirectory
 
 from socialinbox.storage.engine import make_engine, sqlite_url
-from socialinbox.storage.migrate import alembic_config, head_revisions, needs_upgrade, upgrade_to_head
+from socialinbox.storage.migrate import alembic_config, needs_upgrade, upgrade_to_head
+from socialinbox.storage.revisions import head_revisions
 
 ROOT = Path(__file__).resolve().parents[2]
 

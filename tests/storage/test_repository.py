@@ -4,7 +4,8 @@ import pytest
 
 from socialinbox.domain import Direction, Health, Platform, PollResult, Status, Visibility
 from socialinbox.storage import ingest
-from socialinbox.storage.repository import InboxView, NotFound, Repository
+from socialinbox.storage.paging import InboxView
+from socialinbox.storage.repository import NotFound, Repository
 from tests.fakes import T0, customer, remote_message
 
 

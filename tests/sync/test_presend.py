@@ -7,8 +7,8 @@ import dataclasses
 import httpx
 import pytest
 
-from socialinbox.domain import Direction, OutboxState, Platform, PollResult, Visibility
-from socialinbox.sync.presend import HELD_PREFIX, STALE_AFTER, is_held
+from socialinbox.domain import HELD_PREFIX, Direction, OutboxState, Platform, PollResult, Visibility
+from socialinbox.sync.presend import STALE_AFTER
 from tests.fakes import FakeConnector, customer, remote_message
 from tests.sync.conftest import SyncWorld
 
@@ -67,7 +67,7 @@ def test_a_reply_is_held_when_the_customer_wrote_again(world: SyncWorld) -> None
     _poll(world, account, fake, remote_message("m2", text="never mind!", sent_at=world.clock.now(), in_reply_to="m1"))
     world.clock.advance(minutes=5)
     (report,) = world.sender.send_due()
-    assert report.item.state is OutboxState.FAILED and is_held(report.item)
+    assert report.item.state is OutboxState.FAILED and report.item.held
     assert "the customer sent a new message after you wrote this" in report.item.last_error
     assert fake.posted == []
 
@@ -81,7 +81,7 @@ def test_a_reply_is_held_when_someone_answered_on_the_platform(world: SyncWorld)
     )
     _poll(world, account, fake, answer)
     (report,) = world.sender.send_due()
-    assert is_held(report.item) and "someone already answered on the platform itself" in report.item.last_error
+    assert report.item.held and "someone already answered on the platform itself" in report.item.last_error
 
 
 def test_a_reply_is_held_when_the_original_was_deleted(world: SyncWorld) -> None:
@@ -90,7 +90,7 @@ def test_a_reply_is_held_when_the_original_was_deleted(world: SyncWorld) -> None
     world.repo.queue_reply(conversation, "We open at 8", world.clock.now())
     world.clock.advance(minutes=10)
     (report,) = world.sender.send_due()
-    assert is_held(report.item) and "has been deleted" in report.item.last_error
+    assert report.item.held and "has been deleted" in report.item.last_error
 
 
 @pytest.mark.parametrize(("waited_hours", "held"), [(23, False), (25, True)])
@@ -101,7 +101,7 @@ def test_a_private_reply_is_held_once_the_messaging_window_closed(
     world.repo.queue_reply(conversation, "Sorry for the wait!", world.clock.now())
     world.clock.advance(hours=waited_hours)
     (report,) = world.sender.send_due()
-    assert is_held(report.item) is held
+    assert report.item.held is held
     assert ("24-hour messaging window closed" in report.item.last_error) is held
 
 
@@ -119,7 +119,7 @@ def test_send_anyway_sends_a_held_reply_once_and_discard_removes_it(world: SyncW
     world.clock.advance(minutes=5)
     _poll(world, account, fake, remote_message("m2", text="hello?", sent_at=world.clock.now(), in_reply_to="m1"))
     reports = world.sender.send_due()
-    assert all(is_held(report.item) for report in reports) and len(reports) == 2
+    assert all(report.item.held for report in reports) and len(reports) == 2
     assert world.sender.send_due() == []  # held replies wait for the owner
     world.repo.confirm_reply(kept.id, world.clock.now())
     world.repo.discard_reply(dropped.id)

@@ -15,12 +15,13 @@ from socialinbox.accounts_setup import connect_mastodon
 from socialinbox.domain import Account, Health, Platform, PollResult, RateBudget
 from socialinbox.paths import paths_in
 from socialinbox.secrets import MemorySecretStore, account_key
-from socialinbox.storage.repository import InboxView
+from socialinbox.storage.paging import InboxView
 from socialinbox.sync.scheduler import SyncScheduler
 from socialinbox.ui.accounts_controller import MENU, AccountsController
 from socialinbox.ui.dialogs.account_health import health_rows
 from socialinbox.ui.dialogs.mastodon_page import MastodonPage
 from socialinbox.ui.dialogs.telegram_page import TelegramPage
+from socialinbox.ui.inbox_sources import inbox_sources
 from socialinbox.ui.main_window import MainWindow
 from socialinbox.ui.sync_bridge import SyncBridge
 from socialinbox.wiring import Core, build_core
@@ -34,7 +35,7 @@ class World:
         self.core = core
         self.bridge = SyncBridge()
         self.scheduler = SyncScheduler(core.service, core.sender, self.bridge.publish, outbox_interval_s=60)
-        self.window = MainWindow(core.repository, core.clock.now)
+        self.window = MainWindow(inbox_sources(lambda: core.repository), core.clock.now)
         qtbot.addWidget(self.window)
         self.removals: list[Account] = []
         self.controller = AccountsController(

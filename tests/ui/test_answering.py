@@ -14,10 +14,18 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from socialinbox.domain import OutboxState, Platform, PollResult, RemoteAuthor, RemoteMessage, Status, Visibility
+from socialinbox.domain import (
+    HELD_PREFIX,
+    OutboxState,
+    Platform,
+    PollResult,
+    RemoteAuthor,
+    RemoteMessage,
+    Status,
+    Visibility,
+)
 from socialinbox.paths import paths_in
 from socialinbox.secrets import MemorySecretStore
-from socialinbox.sync.presend import HELD_PREFIX
 from socialinbox.ui.app import InboxApp
 from socialinbox.ui.dialogs.cheat_sheet import CheatSheet
 from socialinbox.ui.dialogs.take_private_dialog import TakePrivateDialog

@@ -13,6 +13,7 @@ from socialinbox.connectors.base import TransientError
 from socialinbox.domain import Direction, Message, Visibility
 from socialinbox.sync.tasks import BackgroundTasks
 from socialinbox.ui.attachment_actions import AttachmentActions
+from socialinbox.ui.inbox_sources import inbox_sources
 from socialinbox.ui.main_window import MainWindow
 from socialinbox.ui.sync_bridge import SyncBridge
 from socialinbox.wiring import Core
@@ -44,7 +45,7 @@ class Fetcher:
 
 class Harness:
     def __init__(self, core: Core, folder: Path) -> None:
-        self.window = MainWindow(core.repository, lambda: NOW)
+        self.window = MainWindow(inbox_sources(lambda: core.repository), lambda: NOW)
         self.bridge = SyncBridge()
         self.tasks = BackgroundTasks(self.bridge.publish)
         self.fetcher = Fetcher()

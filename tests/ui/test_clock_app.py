@@ -16,7 +16,7 @@ from socialinbox.domain import Status
 from socialinbox.paths import paths_in
 from socialinbox.reports import EventKind
 from socialinbox.secrets import MemorySecretStore
-from socialinbox.storage.repository import InboxView
+from socialinbox.storage.paging import InboxView
 from socialinbox.ui.app import InboxApp
 from socialinbox.ui.dialogs.reports_dialog import ReportsDialog
 from socialinbox.wiring import build_core, ensure_demo_account

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QListView, QStyle, QStyleOptionViewI
 from pytestqt.qtbot import QtBot
 
 from socialinbox.domain import Contact, Conversation, Platform, Status, Visibility
-from socialinbox.storage.repository import PageAfter
+from socialinbox.storage.paging import PageAfter
 from socialinbox.ui.models.inbox_model import InboxModel
 from socialinbox.ui.views.inbox_delegate import InboxDelegate
 from socialinbox.ui.views.platform_style import platform_colour

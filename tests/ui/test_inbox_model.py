@@ -16,7 +16,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from socialinbox.domain import Contact, Conversation, Platform, Status, Visibility
-from socialinbox.storage.repository import PageAfter
+from socialinbox.storage.paging import PageAfter
 from socialinbox.ui.models.inbox_model import ConversationRole, InboxModel, preview_line
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor, QTextDocument
 from pytestqt.modeltest import ModelTester
 
 from socialinbox.domain import Account, Health, Platform
-from socialinbox.storage.repository import InboxCounts, InboxView
+from socialinbox.storage.paging import InboxCounts, InboxView
 from socialinbox.ui.models.navigation_model import (
     AccountRole,
     CountRole,

@@ -14,8 +14,14 @@ from PySide6.QtCore import QDir
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from pytestqt.qtbot import QtBot
 
-from socialinbox.ui.desktop_features import startup_request
-from socialinbox.ui.single_instance import Request, SingleInstance, decode, send_to_running, server_name
+from socialinbox.ui.single_instance import (
+    Request,
+    SingleInstance,
+    decode,
+    send_to_running,
+    server_name,
+    startup_request,
+)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from socialinbox.domain import PLATFORM_LABELS, Account
-from socialinbox.storage.repository import InboxCounts, InboxView
+from socialinbox.storage.paging import InboxCounts, InboxView
 from socialinbox.ui.models import plain_tooltip
 from socialinbox.ui.timefmt import local_time, spoken_age
 from socialinbox.ui.views.platform_style import HEALTH_LABELS, health_needs_attention, platform_colour

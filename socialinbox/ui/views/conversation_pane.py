@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
 
 from socialinbox.domain import PLATFORM_LABELS, Conversation, Message, OutboxItem, OutboxState, Status
 from socialinbox.links import openable
-from socialinbox.sync.presend import is_held
 from socialinbox.ui.thread_html import ThreadColours, thread_html
 from socialinbox.ui.views.composer import Composer
 
@@ -130,7 +129,7 @@ class ConversationPane(QWidget):
         if not same or at_bottom:
             bar.setValue(bar.maximum())
         # A held reply has its own bar (Send anyway / Edit / Discard); "Retry" is for replies that failed to send.
-        self._failed = [item for item in outbox if item.state is OutboxState.FAILED and not is_held(item)]
+        self._failed = [item for item in outbox if item.state is OutboxState.FAILED and not item.held]
         self.retry_button.setVisible(bool(self._failed))
         self.conversation_shown.emit(conversation, list(messages), list(outbox))
 

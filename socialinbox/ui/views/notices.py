@@ -6,9 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from socialinbox.domain import OutboxItem
+from socialinbox.domain import HELD_PREFIX, OutboxItem
 from socialinbox.storage.answering_queries import LinkedCase
-from socialinbox.sync.presend import HELD_PREFIX
 
 
 def _label(text: str, parent: QWidget) -> QLabel:
