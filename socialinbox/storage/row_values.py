@@ -6,6 +6,7 @@ their conversations here, so both build exactly the same values (docs/performanc
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -45,8 +46,12 @@ def sqlite_time(moment: datetime) -> str:
 
 def to_conversations(rows: Iterable[Sequence[Any]]) -> list[Conversation]:
     """Positional arguments in the dataclasses' field order (a third cheaper than keywords; the field-by-field test
-    catches a reordering), and no call for the times a row does not have."""
-    platforms, visibilities, statuses, utc = _PLATFORMS, _VISIBILITIES, _STATUSES, utc_time
+    catches a reordering), and no call for the times a row does not have.
+
+    Previews and names are interned: a shop's customers ask the same things and come back under the same names, so a
+    long list holds each text once (10,200 rows of "Done": 5,834 distinct previews and 4,540 names; -1.3 MB, B5).
+    Interned strings are freed as usual once no row holds them."""
+    platforms, visibilities, statuses, utc, intern = _PLATFORMS, _VISIBILITIES, _STATUSES, utc_time, sys.intern
     found: list[Conversation] = []
     append = found.append
     for (
@@ -60,11 +65,11 @@ def to_conversations(rows: Iterable[Sequence[Any]]) -> list[Conversation]:
                 conversation_id,
                 account_id,
                 platforms[platform],
-                Contact(contact_id, contact_account_id, remote_id, handle, display_name, followers),
+                Contact(contact_id, contact_account_id, remote_id, handle, intern(display_name), followers),
                 visibilities[visibility],
                 statuses[status],
                 utc(last_message_at),
-                preview,
+                intern(preview),
                 None if waiting_since is None else utc(waiting_since),
                 unread,
                 None if snoozed_until is None else utc(snoozed_until),

@@ -26,6 +26,7 @@ from socialinbox.paths import AppPaths, paths_in
 from socialinbox.sentiment import make_analyzer
 from socialinbox.storage.problems import StorageUnavailable
 from socialinbox.ui.clock_setup import ClockFeature
+from socialinbox.ui.gui_gc import GuiThreadCollector
 from socialinbox.ui.main_window import MainWindow
 from socialinbox.wiring import Core, build_core, connect_demo_on_first_start, ensure_demo_account
 
@@ -72,9 +73,11 @@ class InboxApp:
     def __init__(self, core: Core, *, paint_first: bool = False) -> None:
         self.core = core
         self.built = False
+        self.collector = GuiThreadCollector()  # Qt objects must never be collected on a worker thread
+        self.collector.start()
         self.analyzer = make_analyzer()  # one VADER lexicon for triage, the tone check and the reports
         self.clock = ClockFeature(core, self.analyzer)  # before the workers: they warm its triage cache first
-        self.window = MainWindow(self.clock.sources, core.clock.now)
+        self.window = MainWindow(self.clock.sources, core.clock.now, composer_later=paint_first)
         self.window.setWindowIcon(app_icon())
         if not paint_first:
             self.build_rest()
@@ -94,6 +97,7 @@ class InboxApp:
         from socialinbox.ui.tray import InboxTray
 
         core = self.core
+        self.window.install_composer()
         self.bridge = SyncBridge()
         publish = self.clock.publish_through(self.bridge.publish)
         self.tasks = BackgroundTasks(publish)
@@ -178,6 +182,7 @@ class InboxApp:
             if self.tray is not None:
                 self.tray.hide()
         self.core.close()
+        self.collector.stop()
 
 
 class _NullNotifier:

@@ -47,6 +47,8 @@ class MainWindow(QMainWindow):
         sources: Sources,  # the clock's (clock_setup) put "Needs reply" in due order
         now: Callable[[], datetime],
         parent: QWidget | None = None,
+        *,
+        composer_later: bool = False,  # a start paints first: ``install_composer`` after the paint
     ) -> None:
         super().__init__(parent)
         self.now = now
@@ -76,7 +78,7 @@ class MainWindow(QMainWindow):
         self.inbox.setBatchSize(200)
         self.inbox.setAccessibleName("Conversations")
         self.inbox.setMinimumWidth(340)
-        self.pane = ConversationPane(now, self)
+        self.pane = ConversationPane(now, self, composer_later=composer_later)
         splitter = QSplitter(self)
         for widget in (self.navigation, self.inbox, self.pane):
             splitter.addWidget(widget)
@@ -164,7 +166,8 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         self.navigation.selectionModel().currentChanged.connect(self.on_navigation_changed)
         self.inbox.selectionModel().currentChanged.connect(self.on_inbox_current_changed)
-        self.pane.composer.send_requested.connect(self.on_send_requested)
+        if self.pane.has_composer:
+            self.pane.composer.send_requested.connect(self.on_send_requested)
         self.pane.done_requested.connect(self.done_requested)
         self.pane.reopen_requested.connect(self.reopen_requested)
         self.pane.retry_requested.connect(self.retry_requested)
@@ -260,8 +263,13 @@ class MainWindow(QMainWindow):
         self.inbox.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         self.inbox.scrollTo(index)
 
+    def install_composer(self) -> None:
+        """The reply composer in its stand-in's place (a paint-first start builds it after the first paint)."""
+        if not self.pane.has_composer:
+            self.pane.install_composer().send_requested.connect(self.on_send_requested)
+
     def on_reply(self) -> None:
-        if self.pane.conversation is not None:
+        if self.pane.conversation is not None and self.pane.has_composer:
             self.pane.composer.editor.setFocus()
 
     def on_done(self) -> None:

@@ -108,15 +108,21 @@ def test_new_mention_while_away_notifies_and_click_opens_it(
         app.shutdown()
 
 
-def test_search_bar_holds_its_place_from_the_first_paint(
-    tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _shown_before_the_rest(tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> InboxApp:
+    """The window of a paint-first start, shown, with the rest of the app not built yet."""
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
     core = build_core(paths_in(tmp_path), secrets=MemorySecretStore())
     app = InboxApp(core, paint_first=True)
     qtbot.addWidget(app.window)
     app.window.show()
     qtbot.waitExposed(app.window)
+    return app
+
+
+def test_search_bar_holds_its_place_from_the_first_paint(
+    tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = _shown_before_the_rest(tmp_path, qtbot, monkeypatch)
     list_top = app.window.inbox.mapTo(app.window, QPoint(0, 0)).y()
     app.build_rest()
     try:
@@ -125,6 +131,26 @@ def test_search_bar_holds_its_place_from_the_first_paint(
         assert len(toolbars) == 1 and toolbars[0].isVisible()
         assert app.answering.search.parent() is toolbars[0]
         assert app.window.inbox.mapTo(app.window, QPoint(0, 0)).y() == list_top, "the list moved when the rest came"
+    finally:
+        app.shutdown()
+
+
+def test_the_reply_composer_arrives_in_its_stand_ins_place(
+    tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = _shown_before_the_rest(tmp_path, qtbot, monkeypatch)
+    pane = app.window.pane
+    assert not pane.has_composer  # the first paint shows the stand-in
+    stand_in = pane._composer_slot.geometry()
+    app.window.install_composer()  # what build_rest does first
+    qtbot.wait(50)
+    assert pane.has_composer and pane.composer.isVisible() and not pane.composer.isEnabled()
+    assert pane.composer.geometry() == stand_in, "the pane moved when the real composer took the stand-in's place"
+    app.build_rest()
+    try:
+        qtbot.wait(50)
+        assert pane.composer.height() == stand_in.height()
+        assert pane.composer.receivers("2send_requested(QString)") == 1  # wired to the window, once
     finally:
         app.shutdown()
 

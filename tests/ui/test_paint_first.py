@@ -65,6 +65,9 @@ NOT_BEFORE_THE_FIRST_PAINT = (
     "httpx",  # the network side is made on first use
     "keyring",  # the secret store too (looking for the keyring's backends took 0.2 s)
     "socialinbox.storage.repository",
+    "socialinbox.ui.views.composer",  # a stand-in holds its place; its rules load after the paint
+    "socialinbox.limits",
+    "socialinbox.tone",
     "apscheduler",
     "socialinbox.connectors.bluesky",  # no account of these platforms
     "socialinbox.connectors.email",

@@ -8,6 +8,10 @@ sort position is at or before the *boundary*, the position of the last conversat
 boundary once a short page said there is nothing more). ``upsert`` keeps a conversation only inside the boundary;
 anything beyond it is left for ``fetchMore``, which moves the boundary and merges its page by id, so an id never
 appears twice and the rows always equal the start of the full sorted list.
+
+Memory (docs/performance.md, B5): a row is one flat tuple, the sort key's items, the id, then the conversation, kept
+in one sorted list, plus one dict entry from the id to that tuple. It replaced three parallel structures (the rows, a
+list of ``(sort key, id)`` pairs and a dict of those keys), which cost two tuples and two list slots more per row.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from socialinbox.ui.timefmt import local_time, spoken_age
 from socialinbox.ui.views.platform_style import STATUS_LABELS
 
 if TYPE_CHECKING:  # a type only: the inbox's first paint needs no database layer loaded (B4)
-    from socialinbox.storage.repository import PageAfter
+    from socialinbox.storage.paging import PageAfter
 
 ConversationRole = Qt.ItemDataRole.UserRole + 1  # the whole Conversation
 
@@ -34,8 +38,11 @@ FetchPage = Callable[["PageAfter | None", int], list[Conversation]]
 PageAfterOf = Callable[[Conversation], "PageAfter"]
 SortKey = Callable[[Conversation], tuple[Any, ...]]
 Accepts = Callable[[Conversation], bool]
-# The model's own key: the caller's sort key, then the id, so keys are unique and bisect finds exactly one row.
-_Key = tuple[tuple[Any, ...], int]
+# A row: the caller's sort key, flattened, then the id, then the conversation. Ids are unique in the model, so
+# comparing two different rows stops at the id at the latest and never compares conversations (which do not order).
+# A probe is a row without its conversation: it sorts just before the row of the same key and id.
+_Entry = tuple[Any, ...]
+_Probe = tuple[Any, ...]
 
 SLICE_S = 0.010  # the longest one slice of a big batch of upserts may hold the GUI thread
 SLICED_ABOVE = 400  # conversations in one batch; fewer are applied at once
@@ -91,11 +98,10 @@ class InboxModel(QAbstractListModel):
         self._page_size = max(1, page_size)
         self._now = now
         self._tz = tz
-        self._rows: list[Conversation] = []
-        self._keys: list[_Key] = []  # parallel to _rows, ascending
-        self._key_by_id: dict[int, _Key] = {}
+        self._entries: list[_Entry] = []  # ascending
+        self._by_id: dict[int, _Entry] = {}
         self._after: PageAfter | None = None  # keyset position of the next page
-        self._boundary: _Key | None = None
+        self._boundary: _Probe | None = None
         self._has_more = False  # nothing is fetched before reload()
         self._pending: dict[int, Conversation] = {}  # upserts waiting for the next turn of the event loop
         self._drain_scheduled = False
@@ -112,15 +118,13 @@ class InboxModel(QAbstractListModel):
         self.beginResetModel()
         try:
             self._pending = {}  # the first page is read fresh: nothing older may be applied over it
-            self._rows, self._keys, self._key_by_id = [], [], {}
+            self._entries, self._by_id = [], {}
             self._after, self._boundary, self._has_more = None, None, False
             page = self._fetch_page(None, self._page_size)
             self._note_page(page)
             latest = {c.id: c for c in page if self._accepts(c)}
-            for key, conversation in sorted(((self._key(c), c) for c in latest.values()), key=_first):
-                self._rows.append(conversation)
-                self._keys.append(key)
-                self._key_by_id[conversation.id] = key
+            self._entries = sorted(map(self._entry, latest.values()))  # unique ids: never compares conversations
+            self._by_id = {entry[-1].id: entry for entry in self._entries}
         finally:
             self.endResetModel()
 
@@ -140,7 +144,7 @@ class InboxModel(QAbstractListModel):
         self._has_more = len(page) >= self._page_size
         if page:
             self._after = self._page_after(page[-1])
-            self._boundary = self._key(page[-1])
+            self._boundary = self._entry(page[-1])[:-1]
 
     # --- live changes ----------------------------------------------------------------------
 
@@ -179,24 +183,24 @@ class InboxModel(QAbstractListModel):
     def _apply(self, conversations: list[Conversation], deadline: float) -> list[Conversation]:
         """Apply ``conversations`` in order until ``deadline``; return the ones left for later."""
         gone: list[int] = []
-        new: list[tuple[_Key, Conversation]] = []
+        new: list[_Entry] = []
         left: list[Conversation] = []
         for index, conversation in enumerate(conversations):
             if index % 16 == 15 and time.perf_counter() > deadline:
                 left = conversations[index:]
                 break
-            known = conversation.id in self._key_by_id
+            known = conversation.id in self._by_id
             if not known and not self._accepts(conversation):
                 continue  # cheap to rule out first: its key is the costly part
-            key = self._key(conversation)
-            wanted = self._accepts(conversation) and self._inside_boundary(key)
+            entry = self._entry(conversation)
+            wanted = self._accepts(conversation) and self._inside_boundary(entry)
             if known:
                 if wanted:
-                    self._replace(conversation, key)
+                    self._replace(entry)
                 else:
                     gone.append(conversation.id)
             elif wanted:
-                new.append((key, conversation))
+                new.append(entry)
         self.remove_ids(gone)
         self._insert_sorted(new)
         return left
@@ -212,78 +216,88 @@ class InboxModel(QAbstractListModel):
                 runs.append((row, row))
         for first, last in reversed(runs):  # from the bottom up, so earlier row numbers stay valid
             self.beginRemoveRows(QModelIndex(), first, last)
-            for conversation in self._rows[first : last + 1]:
-                del self._key_by_id[conversation.id]
-            del self._rows[first : last + 1]
-            del self._keys[first : last + 1]
+            for entry in self._entries[first : last + 1]:
+                del self._by_id[entry[-1].id]
+            del self._entries[first : last + 1]
             self.endRemoveRows()
 
-    def _inside_boundary(self, key: _Key) -> bool:
+    def _inside_boundary(self, entry: _Entry) -> bool:
         if not self._has_more:
             return True
-        return self._boundary is not None and key <= self._boundary
+        return self._boundary is not None and entry[:-1] <= self._boundary
 
-    def _replace(self, conversation: Conversation, key: _Key) -> None:
-        old_key = self._key_by_id[conversation.id]
-        row = bisect.bisect_left(self._keys, old_key)
-        # Where it goes among the *other* rows: taking it out shifts everything after it up by one.
-        target = bisect.bisect_left(self._keys, key)
+    def _replace(self, entry: _Entry) -> None:
+        conversation_id = entry[-1].id
+        row = self._row_of_entry(self._by_id[conversation_id])
+        # Where it goes among the *other* rows: taking it out shifts everything after it up by one. The probe, not
+        # the entry: with an unchanged key the entry would go on to compare the two versions of the conversation.
+        target = bisect.bisect_left(self._entries, entry[:-1])
         if target > row:
             target -= 1
         if target == row:  # still between the same neighbours
-            self._rows[row] = conversation
-            self._keys[row] = key
+            self._entries[row] = entry
         else:
             # Qt counts the destination before the move: moving down means "before the row after the target".
             destination = target + 1 if target > row else target
             moved = self.beginMoveRows(QModelIndex(), row, row, QModelIndex(), destination)
             assert moved, (row, destination)
-            del self._rows[row], self._keys[row]
-            self._rows.insert(target, conversation)
-            self._keys.insert(target, key)
+            del self._entries[row]
+            self._entries.insert(target, entry)
             self.endMoveRows()
-        self._key_by_id[conversation.id] = key
+        self._by_id[conversation_id] = entry
         index = self.index(target)
         self.dataChanged.emit(index, index)
 
-    def _insert_sorted(self, new: list[tuple[_Key, Conversation]]) -> None:
-        """Insert at sorted positions, one signal per group that lands in the same gap."""
-        new.sort(key=_first)
+    def _insert_sorted(self, new: list[_Entry]) -> None:
+        """Insert at sorted positions, one signal per group that lands in the same gap.
+
+        New ids are neither in the model nor repeated in ``new``, so every comparison here stops at the id."""
+        new.sort()
+        entries = self._entries
         start = 0
         while start < len(new):
-            position = bisect.bisect_left(self._keys, new[start][0])
+            position = bisect.bisect_left(entries, new[start])
             end = start + 1
-            while end < len(new) and (position == len(self._keys) or new[end][0] < self._keys[position]):
+            while end < len(new) and (position == len(entries) or new[end] < entries[position]):
                 end += 1
             group = new[start:end]
             self.beginInsertRows(QModelIndex(), position, position + len(group) - 1)
-            self._rows[position:position] = [conversation for _, conversation in group]
-            self._keys[position:position] = [key for key, _ in group]
-            self._key_by_id.update((conversation.id, key) for key, conversation in group)
+            entries[position:position] = group
+            self._by_id.update((entry[-1].id, entry) for entry in group)
             self.endInsertRows()
             start = end
 
     # --- lookups ---------------------------------------------------------------------------
 
     def conversation_at(self, row: int) -> Conversation | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        return self._conversation(self._entries[row]) if 0 <= row < len(self._entries) else None
 
     def row_of(self, conversation_id: int) -> int | None:
-        key = self._key_by_id.get(conversation_id)
-        return None if key is None else bisect.bisect_left(self._keys, key)
+        entry = self._by_id.get(conversation_id)
+        return None if entry is None else self._row_of_entry(entry)
 
     def conversation_ids(self) -> list[int]:
         """The ids of the loaded rows, in order."""
-        return [conversation.id for conversation in self._rows]
+        return [entry[-1].id for entry in self._entries]
 
-    def _key(self, conversation: Conversation) -> _Key:
-        return (self._sort_key(conversation), conversation.id)
+    def _row_of_entry(self, entry: _Entry) -> int:
+        # The stored tuple itself: tuple comparison takes identical items as equal without comparing them, so even
+        # the conversation at the end is never compared.
+        return bisect.bisect_left(self._entries, entry)
+
+    def _entry(self, conversation: Conversation) -> _Entry:
+        return (*self._sort_key(conversation), conversation.id, conversation)
+
+    @staticmethod
+    def _conversation(entry: _Entry) -> Conversation:
+        conversation: Conversation = entry[-1]
+        return conversation
 
     # --- Qt overrides ----------------------------------------------------------------------
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:
         """Override QAbstractItemModel::rowCount."""
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else len(self._entries)
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         """Override QAbstractItemModel::flags: rows are selectable, never editable, never parents."""
@@ -293,9 +307,9 @@ class InboxModel(QAbstractListModel):
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Override QAbstractItemModel::data."""
-        if not index.isValid() or index.column() != 0 or not 0 <= index.row() < len(self._rows):
+        if not index.isValid() or index.column() != 0 or not 0 <= index.row() < len(self._entries):
             return None
-        conversation = self._rows[index.row()]
+        conversation = self._conversation(self._entries[index.row()])
         if role == ConversationRole:
             return conversation
         if role == Qt.ItemDataRole.DisplayRole:
@@ -341,7 +355,3 @@ class InboxModel(QAbstractListModel):
             lines.append(f"Snoozed until: {local_time(conversation.snoozed_until, now, self._tz)}")
         preview = conversation.preview[:_TOOLTIP_PREVIEW_CHARS]
         return "\n".join(lines) + (f"\n\n{preview}" if preview else "")
-
-
-def _first(pair: tuple[_Key, Conversation]) -> _Key:
-    return pair[0]

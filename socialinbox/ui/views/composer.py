@@ -20,6 +20,7 @@ from socialinbox.drafts import asks_for, draft_problems, fill, join_draft
 from socialinbox.limits import measure_reply
 from socialinbox.templates import Template, TemplateLibrary
 from socialinbox.tone import Finding, ReviewContext
+from socialinbox.ui.views.composer_look import REPLY_EDITOR_HEIGHT, REPLY_PLACEHOLDER
 from socialinbox.ui.views.findings_view import FindingsView, blocking
 from socialinbox.ui.views.template_picker import TemplateFields, TemplatePicker
 
@@ -95,9 +96,9 @@ class Composer(QWidget):
         self.suggestion_buttons: list[QPushButton] = []
         self.picker = TemplatePicker(self)
         self.editor = ReplyEditor(self)
-        self.editor.setPlaceholderText("Write a reply…  (/ or T for a template, Ctrl+Enter sends)")
+        self.editor.setPlaceholderText(REPLY_PLACEHOLDER)
         self.editor.setAccessibleName("Reply")
-        self.editor.setFixedHeight(96)
+        self.editor.setFixedHeight(REPLY_EDITOR_HEIGHT)
         self.fields = TemplateFields(self)
         self.problems = QLabel(self)
         self.problems.setTextFormat(Qt.TextFormat.PlainText)

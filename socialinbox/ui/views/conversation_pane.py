@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QTextBrowser,
     QVBoxLayout,
@@ -20,7 +22,10 @@ from PySide6.QtWidgets import (
 from socialinbox.domain import PLATFORM_LABELS, Conversation, Message, OutboxItem, OutboxState, Status
 from socialinbox.links import openable
 from socialinbox.ui.thread_html import ThreadColours, thread_html
-from socialinbox.ui.views.composer import Composer
+from socialinbox.ui.views.composer_look import REPLY_EDITOR_HEIGHT, REPLY_PLACEHOLDER
+
+if TYPE_CHECKING:
+    from socialinbox.ui.views.composer import Composer
 
 
 class ThreadView(QTextBrowser):
@@ -60,6 +65,28 @@ class ThreadView(QTextBrowser):
             QDesktopServices.openUrl(QUrl(target))
 
 
+class ComposerStandIn(QWidget):
+    """What the composer looks like while no conversation is open (disabled), held in its place until the real one
+    is built: the composer brings the length rules, the tone check and VADER, about a fifth of a start, and a start
+    paints before it (docs/performance.md, B4). Same widgets, same sizes, so nothing moves when it is swapped."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        editor = QPlainTextEdit(self)
+        editor.setPlaceholderText(REPLY_PLACEHOLDER)
+        editor.setFixedHeight(REPLY_EDITOR_HEIGHT)
+        row = QHBoxLayout()
+        row.addWidget(QLabel(self), 1)
+        row.addWidget(QPushButton("Template…", self))
+        row.addWidget(QPushButton("Send", self))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QWidget(self))  # the composer's (empty) row of suggested templates
+        layout.addWidget(editor)
+        layout.addLayout(row)
+        self.setEnabled(False)
+
+
 class ConversationPane(QWidget):
     """Signals:
     done_requested(int), reopen_requested(int), retry_requested(int): owner actions on a conversation or a reply.
@@ -71,7 +98,10 @@ class ConversationPane(QWidget):
     retry_requested = Signal("qlonglong")
     conversation_shown = Signal(object, object, object)
 
-    def __init__(self, now: Callable[[], datetime], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, now: Callable[[], datetime], parent: QWidget | None = None, *, composer_later: bool = False
+    ) -> None:
+        """``composer_later``: hold the composer's place with a stand-in until ``install_composer``."""
         super().__init__(parent)
         self._now = now
         self._conversation: Conversation | None = None
@@ -88,7 +118,8 @@ class ConversationPane(QWidget):
         self.retry_button.clicked.connect(self.on_retry_clicked)
         self.retry_button.hide()
         self.thread = ThreadView(self)
-        self.composer = Composer(self)
+        self._composer: Composer | None = None
+        self._composer_slot: QWidget = ComposerStandIn(self)
         header = QHBoxLayout()
         names = QVBoxLayout()
         names.addWidget(self.title)
@@ -101,8 +132,32 @@ class ConversationPane(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(self.thread, 1)
-        layout.addWidget(self.composer)
+        layout.addWidget(self._composer_slot)
+        self._layout = layout
+        if not composer_later:
+            self.install_composer()
         self.show_conversation(None, [], [])
+
+    @property
+    def composer(self) -> Composer:
+        assert self._composer is not None, "install_composer() comes first"
+        return self._composer
+
+    @property
+    def has_composer(self) -> bool:
+        return self._composer is not None
+
+    def install_composer(self) -> Composer:
+        """Build the real composer in the stand-in's place (once); it takes over the open conversation."""
+        if self._composer is None:
+            from socialinbox.ui.views.composer import Composer  # its rules and VADER: after a start's first paint
+
+            self._composer = Composer(self)
+            self._layout.replaceWidget(self._composer_slot, self._composer)
+            self._composer_slot.deleteLater()
+            self._composer_slot = self._composer
+            self._composer.set_conversation(self._conversation)
+        return self._composer
 
     @property
     def conversation(self) -> Conversation | None:
@@ -113,7 +168,8 @@ class ConversationPane(QWidget):
     ) -> None:
         same = conversation is not None and self._conversation is not None and conversation.id == self._conversation.id
         self._conversation = conversation
-        self.composer.set_conversation(conversation)
+        if self._composer is not None:
+            self._composer.set_conversation(conversation)
         self.done_button.setEnabled(conversation is not None)
         if conversation is None:
             self.title.setText("No conversation selected")
