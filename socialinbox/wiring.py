@@ -136,10 +136,15 @@ class Core:
     def service(self) -> SyncService:
         from socialinbox.sync.service import SyncService
 
-        service = SyncService(self.repository, self.connectors, self.credentials, self.client, self.clock)
         # Read at each poll, so a new interval in Preferences applies from each account's next poll.
-        service.poll_interval = lambda account: effective_poll_interval(account, self.settings.poll_interval_s)
-        return service
+        return SyncService(
+            self.repository,
+            self.connectors,
+            self.credentials,
+            self.client,
+            self.clock,
+            poll_interval=lambda account: effective_poll_interval(account, self.settings.poll_interval_s),
+        )
 
     @functools.cached_property
     def sender(self) -> OutboxSender:

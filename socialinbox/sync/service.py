@@ -129,13 +129,15 @@ class SyncService(AccountWorker):
         credentials: Credentials,
         client: httpx.Client,
         clock: Clock,
+        poll_interval: Callable[[Account], int] | None = None,
     ) -> None:
+        """``poll_interval``: seconds between an account's polls, asked at each poll (the composition root passes
+        the owner's preference); by default each account's own interval."""
         super().__init__(repository, connectors, credentials, client, clock)
         self._failures: dict[int, int] = {}
         self._failures_lock = threading.Lock()
         self._last_seen: dict[int, Account] = {}  # for reporting when the database cannot even be read
-        # Seconds between polls of an account, asked at each poll; wiring swaps in the owner's global preference.
-        self.poll_interval: Callable[[Account], int] = lambda account: account.poll_interval_s
+        self.poll_interval = poll_interval or _own_interval
 
     def poll_account(self, account_id: int) -> SyncReport:
         try:
@@ -213,3 +215,7 @@ class SyncService(AccountWorker):
     def _reset_failures(self, account_id: int) -> None:
         with self._failures_lock:
             self._failures.pop(account_id, None)
+
+
+def _own_interval(account: Account) -> int:
+    return account.poll_interval_s
