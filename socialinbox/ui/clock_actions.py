@@ -22,6 +22,7 @@ from socialinbox.storage.repository import Repository
 from socialinbox.sync.tasks import BackgroundTasks, TaskResult
 from socialinbox.ui.dialogs.snooze_dialog import ask_snooze, snooze_choices
 from socialinbox.ui.timefmt import local_time
+from socialinbox.ui.views.composer_look import HOLDING_REPLY_LABEL
 
 AskSnooze = Callable[[QWidget, datetime, tzinfo, BusinessHours | None, str], datetime | None]
 ConfirmFollowUp = Callable[[QWidget, datetime, datetime, tzinfo], datetime | None]
@@ -85,7 +86,7 @@ class ClockActions(QObject):
         self.confirm_follow_up = confirm_follow_up
         self._open_reports = open_reports
         self.reports: ReportsView | None = None
-        self.holding_box = QCheckBox("Holding reply (acknowledge now, answer later)")
+        self.holding_box = QCheckBox(HOLDING_REPLY_LABEL)
         self.holding_box.setToolTip(
             "Stops the one-hour clock like any reply; a time you promise in it becomes a follow-up reminder."
         )
@@ -100,7 +101,7 @@ class ClockActions(QObject):
         self.reports_action = window.add_menu_action(
             "&View", "&Reports…", "Ctrl+Shift+R", "Response times and volumes", self.on_reports
         )
-        window.pane.layout().addWidget(self.holding_box)
+        window.pane.add_footer(self.holding_box)
         window.send_hook = self.on_send
 
     # --- snooze --------------------------------------------------------------------------------------

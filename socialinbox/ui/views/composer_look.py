@@ -2,3 +2,4 @@
 
 REPLY_PLACEHOLDER = "Write a reply…  (/ or T for a template, Ctrl+Enter sends)"
 REPLY_EDITOR_HEIGHT = 96
+HOLDING_REPLY_LABEL = "Holding reply (acknowledge now, answer later)"  # the clock's box under the composer

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (
 from socialinbox.domain import PLATFORM_LABELS, Conversation, Message, OutboxItem, OutboxState, Status
 from socialinbox.links import openable
 from socialinbox.ui.thread_html import ThreadColours, thread_html
-from socialinbox.ui.views.composer_look import REPLY_EDITOR_HEIGHT, REPLY_PLACEHOLDER
+from socialinbox.ui.views.composer_look import HOLDING_REPLY_LABEL, REPLY_EDITOR_HEIGHT, REPLY_PLACEHOLDER
 
 if TYPE_CHECKING:
     from socialinbox.ui.views.composer import Composer
@@ -134,9 +135,26 @@ class ConversationPane(QWidget):
         layout.addWidget(self.thread, 1)
         layout.addWidget(self._composer_slot)
         self._layout = layout
+        # The clock's holding-reply box comes with the rest of the app; its row is held too, so nothing moves up.
+        self._footer_stand_in: QWidget | None = self._holding_box_stand_in() if composer_later else None
         if not composer_later:
             self.install_composer()
         self.show_conversation(None, [], [])
+
+    def add_footer(self, widget: QWidget) -> None:
+        """A feature's row under the composer (the clock's holding-reply box), in the place a start held for it."""
+        if self._footer_stand_in is not None:
+            self._layout.replaceWidget(self._footer_stand_in, widget)
+            self._footer_stand_in.deleteLater()
+            self._footer_stand_in = None
+        else:
+            self._layout.addWidget(widget)
+
+    def _holding_box_stand_in(self) -> QWidget:
+        box = QCheckBox(HOLDING_REPLY_LABEL, self)
+        box.setEnabled(False)
+        self._layout.addWidget(box)
+        return box
 
     @property
     def composer(self) -> Composer:
