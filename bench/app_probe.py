@@ -1,6 +1,6 @@
 """Runs in its own process for the GUI benchmarks (B4-B8) and prints one ``RESULT {json}`` line.
 
-    python -m bench.app_probe bare  --t0 T [--scroll N]          a bare PySide6 window with an empty list
+    python -m bench.app_probe bare  --t0 T [--scroll N] [--with-libraries]   a bare PySide6 window, an empty list
     python -m bench.app_probe app   --t0 T --data-dir D [--scroll N]   the real app (run_app) on a data folder
     python -m bench.app_probe sync  --data-dir D --messages N    the app while a poll lands N messages (B6)
     python -m bench.app_probe run   --data-dir D                 the real app, window closed to the tray (B7, B8)
@@ -121,9 +121,21 @@ def after_paint(args: argparse.Namespace, app: QApplication, started: float) -> 
     return then
 
 
+# What the mission prescribes for storage, the network and secrets: SQLModel on SQLAlchemy, httpx, keyring.
+PRESCRIBED_LIBRARIES = ("sqlalchemy", "sqlalchemy.orm", "sqlmodel", "httpx", "keyring")
+
+
 def run_bare(args: argparse.Namespace, started: float) -> None:
+    """``--with-libraries``: the prescribed libraries imported first (and the keyring's backend chosen, as the app's
+    secret store does), so the difference to the app is the app's own share (B5)."""
     from PySide6.QtCore import QStringListModel
 
+    if args.with_libraries:
+        import importlib
+
+        for module in PRESCRIBED_LIBRARIES:
+            importlib.import_module(module)
+        importlib.import_module("keyring").get_keyring()
     app = QApplication(sys.argv)
     window = QMainWindow()
     window.resize(1200, 760)
@@ -225,6 +237,7 @@ def main() -> None:
     parser.add_argument("--data-dir", default="")
     parser.add_argument("--scroll", type=int, default=0)
     parser.add_argument("--messages", type=int, default=0)
+    parser.add_argument("--with-libraries", action="store_true", help="bare: import the prescribed libraries first")
     args = parser.parse_args()
     if args.mode == "bare":
         run_bare(args, started)
