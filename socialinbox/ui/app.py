@@ -62,6 +62,7 @@ class InboxApp:
 
     bridge: SyncBridge
     tasks: BackgroundTasks
+    downloads: BackgroundTasks
     scheduler: SyncScheduler
     tray: InboxTray | None
     controller: InboxController
@@ -101,6 +102,9 @@ class InboxApp:
         self.bridge = SyncBridge()
         publish = self.clock.publish_through(self.bridge.publish)
         self.tasks = BackgroundTasks(publish)
+        # Fetches that only read from a server (an e-mail attachment may be megabytes on a slow line) run apart, so
+        # the owner's actions on the task runner never wait behind one.
+        self.downloads = BackgroundTasks(publish)
         self.scheduler = SyncScheduler(core.service, core.sender, publish)
         self.tray = (
             InboxTray(app_icon(), self.window.bring_to_front, self.quit, self.window) if InboxTray.available() else None
@@ -142,10 +146,10 @@ class InboxApp:
         self.accounts = AccountsController(
             core, self.window, self.scheduler, self.bridge, refresh_counts=self.controller.refresh_counts
         )
-        # E-mail attachments: "Save attachment…" in the conversation pane, fetched and saved on the task runner.
+        # E-mail attachments: "Save attachment…" in the conversation pane, fetched and saved off the GUI thread.
         from socialinbox.ui.attachment_actions import AttachmentActions
 
-        self.attachments = AttachmentActions.for_core(core, self.window, self.bridge, self.tasks)
+        self.attachments = AttachmentActions.for_core(core, self.window, self.bridge, self.downloads)
         if self.tray is not None:
             self.tray.show()
             self.window.counts_changed = self.tray.set_needs_reply
@@ -178,6 +182,7 @@ class InboxApp:
         if self.built:
             self.scheduler.shutdown()
             self.tasks.shutdown()
+            self.downloads.shutdown()
             self.notifier.close()
             if self.tray is not None:
                 self.tray.hide()

@@ -108,6 +108,26 @@ def test_new_mention_while_away_notifies_and_click_opens_it(
         app.shutdown()
 
 
+def test_an_owner_action_does_not_wait_behind_an_attachment_download(inbox_app: InboxApp, tmp_path: Path) -> None:
+    downloading, release = threading.Event(), threading.Event()
+
+    def slow_fetch(_message: object, _index: int) -> tuple[str, bytes]:
+        downloading.set()
+        release.wait(10)  # megabytes on a slow line
+        return "invoice.pdf", b"%PDF"
+
+    actions = inbox_app.attachments
+    actions._fetch = slow_fetch
+    actions._choose_target = lambda _parent, _suggested: str(tmp_path / "invoice.pdf")
+    actions.save(None, 1, "invoice.pdf")  # type: ignore[arg-type]
+    try:
+        assert downloading.wait(5)
+        action = inbox_app.tasks.run("mark-done", lambda: "done")  # what the owner does meanwhile
+        assert action.result(timeout=3) is None, "the owner's action waited for the download"
+    finally:
+        release.set()
+
+
 def _shown_before_the_rest(tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> InboxApp:
     """The window of a paint-first start, shown, with the rest of the app not built yet."""
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
