@@ -44,8 +44,11 @@ def test_first_poll_reaches_the_window_on_the_gui_thread(inbox_app: InboxApp, qt
     inbox_app.bridge.report_ready.connect(
         lambda _: seen_on.append(threading.current_thread() is threading.main_thread())
     )
-    with qtbot.waitSignal(inbox_app.bridge.report_ready, timeout=10_000):
-        inbox_app.start()
+    # Not qtbot.waitSignal: its blocker is a plain Python receiver, and a report the workers emitted just before it
+    # disconnected is still delivered afterwards, to a freed blocker. That crashed the suite (SIGSEGV, or
+    # "MultiSignalBlocker has no attribute check_params_callback" when another blocker took its memory).
+    inbox_app.start()
+    qtbot.waitUntil(lambda: bool(seen_on), timeout=10_000)
     _wait_for_rows(qtbot, inbox_app)
     assert seen_on and all(seen_on)
     statuses = {
