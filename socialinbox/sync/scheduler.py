@@ -3,9 +3,10 @@
 Jobs run on APScheduler's worker threads (never the GUI thread); every result leaves through the one
 ``on_result`` callback, which the GUI turns into a queued Qt signal. A poll of one account never overlaps
 another poll of the same account (``max_instances=1``), and runs missed while the laptop slept collapse into
-one (``coalesce``). After each poll the account's next run moves to what the report says: sooner never,
-later when the platform asked us to wait or the account is backing off; an account that needs reconnecting
-is paused until the owner signs in again.
+one (``coalesce``). After each poll the account's next run moves to what the report says: the owner's poll
+interval, or later when the platform asked us to wait or the account is backing off (the service computes it on
+the same real clock the scheduler keeps); an account that needs reconnecting is paused until the owner signs in
+again.
 
 Long-polling accounts (``poll_interval_s == 0``, e.g. Telegram's ``getUpdates``) poll again the moment the last
 poll returns: the platform holds each request open until something arrives, so a message shows within seconds.

@@ -13,8 +13,14 @@ from socialinbox.connectors.base import AuthError
 from socialinbox.domain import DeliveryReport, Health, PollResult, SyncReport
 from socialinbox.sync.scheduler import SyncScheduler
 from socialinbox.sync.tasks import BackgroundTasks, TaskResult
+from tests.conftest import FakeClock
 from tests.fakes import remote_message
-from tests.sync.conftest import SyncWorld
+from tests.sync.conftest import SyncWorld, clock_at_real_time
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return clock_at_real_time()
 
 
 @pytest.fixture
