@@ -4,9 +4,9 @@ Jobs run on APScheduler's worker threads (never the GUI thread); every result le
 ``on_result`` callback, which the GUI turns into a queued Qt signal. A poll of one account never overlaps
 another poll of the same account (``max_instances=1``), and runs missed while the laptop slept collapse into
 one (``coalesce``). After each poll the account's next run moves to what the report says: the owner's poll
-interval, or later when the platform asked us to wait or the account is backing off (the service computes it on
-the same real clock the scheduler keeps); an account that needs reconnecting is paused until the owner signs in
-again.
+interval, or later when the platform asked us to wait or the account is backing off (as a wait from the service's
+clock, which need not agree with APScheduler's); an account that needs reconnecting is paused until the owner signs
+in again.
 
 Long-polling accounts (``poll_interval_s == 0``, e.g. Telegram's ``getUpdates``) poll again the moment the last
 poll returns: the platform holds each request open until something arrives, so a message shows within seconds.
@@ -212,10 +212,17 @@ class SyncScheduler:
             elif _long_polling(report.account) and report.ok:
                 return True  # listen again at once (the executor re-arms the job after this run)
             elif report.account.next_poll_at is not None:
-                self._scheduler.modify_job(job_id, next_run_time=report.account.next_poll_at)
+                self._scheduler.modify_job(job_id, next_run_time=self._run_time_of(report.account.next_poll_at))
         except JobLookupError:
             pass  # the account was removed while it was being polled
         return False
+
+    def _run_time_of(self, next_poll_at: datetime) -> datetime:
+        """``next_poll_at`` on APScheduler's own (real) clock. The report reckons it on the service's clock, so the
+        wait is measured there and added to the scheduler's now: where the two clocks disagree (a test's fixed
+        clock, a clock stepped during the poll), a next poll in the scheduler's past would otherwise run again at
+        once, over and over."""
+        return _now() + max(next_poll_at - self._service.now(), timedelta(0))
 
     def _send_outbox(self) -> None:
         for delivery in self._sender.send_due():

@@ -15,7 +15,7 @@ import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -119,6 +119,10 @@ class AccountWorker:
         self._credentials = credentials
         self._client = client
         self._clock = clock
+
+    def now(self) -> datetime:
+        """The time on this worker's clock, the one each report's ``next_poll_at`` is reckoned on."""
+        return self._clock.now()
 
 
 class SyncService(AccountWorker):

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -37,13 +36,6 @@ class SyncWorld:
 
     def fake(self, account_id: int) -> FakeConnector:
         return self.fakes[int(self.repo.account(account_id).settings["fake"])]
-
-
-def clock_at_real_time() -> FakeClock:
-    """For tests that run the real scheduler, which keeps real time: the service's clock must start at the real
-    time. A fixed date puts each poll's "next poll at" in the real past once that date has gone by, and the scheduler
-    then polls the account again at once, over and over (these tests began failing on the FakeClock's own date)."""
-    return FakeClock(datetime.now(UTC))
 
 
 @pytest.fixture

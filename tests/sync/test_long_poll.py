@@ -6,7 +6,6 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -124,7 +123,6 @@ def test_quitting_does_not_wait_for_a_long_poll_and_hears_nothing_after(world, r
 
 
 def test_a_failing_long_poll_backs_off_instead_of_hammering(world, scheduler, results) -> None:
-    world.clock.set(datetime.now(UTC))  # the backoff is timed on the real scheduler clock here
     _, connector = listening_account(world)
     connector.inbox.put(TransientError("Telegram is having trouble (502); will retry."))
     scheduler.start(world.repo.accounts())

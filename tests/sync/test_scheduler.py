@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from apscheduler.jobstores.base import JobLookupError
@@ -13,14 +14,8 @@ from socialinbox.connectors.base import AuthError
 from socialinbox.domain import DeliveryReport, Health, PollResult, SyncReport
 from socialinbox.sync.scheduler import SyncScheduler
 from socialinbox.sync.tasks import BackgroundTasks, TaskResult
-from tests.conftest import FakeClock
 from tests.fakes import remote_message
-from tests.sync.conftest import SyncWorld, clock_at_real_time
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return clock_at_real_time()
+from tests.sync.conftest import SyncWorld
 
 
 @pytest.fixture
@@ -52,6 +47,22 @@ def test_each_account_is_polled_on_a_worker_and_reported(
     reports = [_next(results, SyncReport), _next(results, SyncReport)]
     assert {r.account.id for r in reports} == {first, second}  # type: ignore[attr-defined]
     assert all(len(r.new_messages) == 1 for r in reports)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("offset", [timedelta(days=-3650), timedelta(hours=-2), timedelta(hours=2)])
+def test_the_next_poll_waits_its_interval_whatever_the_service_clock_says(
+    world: SyncWorld, scheduler: SyncScheduler, results: queue.Queue[object], offset: timedelta
+) -> None:
+    """The report's next poll is reckoned on the service's clock and APScheduler keeps real time; where they
+    disagree, the wait still holds. (Taken as a time, a next poll in the scheduler's past ran again at once, over
+    and over: these tests failed so once the real time passed the FakeClock's fixed date.)"""
+    world.clock.set(datetime.now(UTC) + offset)
+    account = world.add_account(poll_interval_s=60)
+    scheduler.start(world.repo.accounts())
+    _next(results, SyncReport)
+    with pytest.raises(queue.Empty):
+        _next(results, SyncReport, timeout=1.0)
+    assert len(world.fake(account).polls) == 1
 
 
 def test_an_account_needing_reconnect_is_paused_until_poll_now(

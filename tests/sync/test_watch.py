@@ -17,9 +17,8 @@ from socialinbox.connectors.base import AuthError, TransientError
 from socialinbox.domain import Health, Platform, PollResult, SyncReport
 from socialinbox.sync.scheduler import SyncScheduler
 from socialinbox.sync.watcher import NewContentWatchers
-from tests.conftest import FakeClock
 from tests.fakes import FakeConnector, remote_message
-from tests.sync.conftest import SyncWorld, clock_at_real_time
+from tests.sync.conftest import SyncWorld
 
 FAR_POLL_S = 300
 
@@ -71,11 +70,6 @@ class WatchingConnector(FakeConnector):
         if self.hold_poll is not None:
             self.hold_poll.wait(5)
         return super().poll(client, token, cursor)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return clock_at_real_time()
 
 
 @pytest.fixture
