@@ -116,6 +116,11 @@ def after_paint(args: argparse.Namespace, app: QApplication, started: float) -> 
             result["rows"] = view.model().rowCount()
         report(**result)
         sys.stdout.flush()
+        if args.quit:  # as the owner quits, so the app keeps what it keeps for its next start (triage priorities)
+            from PySide6.QtCore import QTimer
+
+            QTimer.singleShot(0, app.quit)
+            return
         os._exit(0)  # the figure is taken; tearing down is not part of it
 
     return then
@@ -237,6 +242,7 @@ def main() -> None:
     parser.add_argument("--data-dir", default="")
     parser.add_argument("--scroll", type=int, default=0)
     parser.add_argument("--messages", type=int, default=0)
+    parser.add_argument("--quit", action="store_true", help="app: quit normally after the figure, not exit at once")
     parser.add_argument("--with-libraries", action="store_true", help="bare: import the prescribed libraries first")
     args = parser.parse_args()
     if args.mode == "bare":

@@ -26,6 +26,11 @@ class AppPaths:
         return self.config_dir / "settings.json"
 
     @property
+    def triage_file(self) -> Path:
+        """The triage priorities kept between runs (``socialinbox.triage_file``)."""
+        return self.data_dir / "triage-priorities.json"
+
+    @property
     def log_file(self) -> Path:
         return self.log_dir / "socialinbox.log"
 
@@ -55,6 +60,19 @@ def create_private_file(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     elif path.stat().st_mode & 0o077:
         path.chmod(0o600)
+
+
+def replace_private_file(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one step, so a crash mid-write leaves the old file and never half a new one;
+    owner-only (0600) from the moment it exists, since what the app writes holds customers' words or traces of them."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    if os.name == "posix":
+        temporary.chmod(0o600)  # a temporary left behind by a crash keeps its old mode through O_CREAT
+    temporary.replace(path)
 
 
 def protect_files(*paths: Path) -> None:

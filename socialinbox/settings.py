@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
+
+from socialinbox.paths import replace_private_file
 
 log = logging.getLogger(__name__)
 
@@ -136,9 +137,4 @@ def upgrade_settings(raw: dict[str, Any]) -> dict[str, Any]:
 
 def save_settings(path: Path, settings: Settings) -> None:
     """Write atomically, so a crash mid-write never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(dataclasses.asdict(settings), indent=2, sort_keys=True), encoding="utf-8")
-    if os.name == "posix":
-        temporary.chmod(0o600)
-    temporary.replace(path)
+    replace_private_file(path, json.dumps(dataclasses.asdict(settings), indent=2, sort_keys=True))

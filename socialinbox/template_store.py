@@ -14,12 +14,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from socialinbox.paths import replace_private_file
 from socialinbox.templates import FORMAT_VERSION, Template, TemplateError, TemplateLibrary, load_default_templates
 
 log = logging.getLogger(__name__)
@@ -161,15 +161,8 @@ class TemplateStore:
         return self._seed()
 
     def _write(self, library: TemplateLibrary, uses: Mapping[str, list[str]]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        # Created private: the past uses are customers' words.
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(_as_document(library, uses), handle, ensure_ascii=False, indent=2)
-        if os.name == "posix":
-            temporary.chmod(0o600)
-        temporary.replace(self.path)
+        # Private: the past uses are customers' words.
+        replace_private_file(self.path, json.dumps(_as_document(library, uses), ensure_ascii=False, indent=2))
 
 
 def _as_document(library: TemplateLibrary, uses: Mapping[str, list[str]]) -> dict[str, Any]:

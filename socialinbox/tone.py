@@ -14,7 +14,7 @@ import dataclasses
 import enum
 import re
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+from socialinbox.sentiment import Analyzer, make_analyzer
 
 
 class Severity(enum.StrEnum):
@@ -181,9 +181,9 @@ class ToneChecker:
         *,
         negative_threshold: float = -0.5,
         complaint_threshold: float = -0.5,
-        analyzer: SentimentIntensityAnalyzer | None = None,  # the app's shared one (socialinbox.sentiment)
+        analyzer: Analyzer | None = None,  # the app's shared one (socialinbox.sentiment)
     ) -> None:
-        self._analyzer = analyzer or SentimentIntensityAnalyzer()
+        self._analyzer = analyzer or make_analyzer()
         self.negative_threshold = negative_threshold
         self.complaint_threshold = complaint_threshold
 

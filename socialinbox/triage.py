@@ -14,10 +14,12 @@ import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
 from socialinbox.domain import Conversation, Visibility, require_utc
+from socialinbox.sentiment import Analyzer, make_analyzer
 
+# Bump when ``Triage.priority`` changes what it scores or how: priorities kept from a run under other rules
+# (triage_file) would sort unlike fresh ones, so they are dropped.
+TRIAGE_RULES_VERSION = 1
 NEGATIVE = -0.05  # VADER's own threshold for a negative text
 VERY_NEGATIVE = -0.5
 _COMPLAINT_WORDS = re.compile(
@@ -90,8 +92,8 @@ def format_followers(count: int) -> str:
 class Triage:
     """Scores conversations for the triage order; holds the (slow to build) sentiment analyzer."""
 
-    def __init__(self, analyzer: SentimentIntensityAnalyzer | None = None, notable_followers: int = 1000) -> None:
-        self._analyzer = analyzer or SentimentIntensityAnalyzer()
+    def __init__(self, analyzer: Analyzer | None = None, notable_followers: int = 1000) -> None:
+        self._analyzer = analyzer or make_analyzer()
         self._notable_followers = notable_followers  # smaller followings are not worth naming as a reason
         # One tuple per distinct list of reasons, not one per conversation (docs/performance.md, B5). Thread-safe
         # enough: setdefault is atomic, and the bound may be passed by a call or two racing on another thread.
@@ -119,12 +121,24 @@ class Triage:
         if item.followers is not None and followers >= self._notable_followers:
             reasons.append(format_followers(followers))
         score = _HURT * complaint + _PUBLIC * public + min(math.log10(1 + followers), 9.999)
-        return TriagePriority(score, self._shared(tuple(reasons)), sentiment, complaint)
+        return TriagePriority(score, self.shared(tuple(reasons)), sentiment, complaint)
 
-    def _shared(self, reasons: tuple[str, ...]) -> tuple[str, ...]:
+    def shared(self, reasons: tuple[str, ...]) -> tuple[str, ...]:
+        """The one tuple kept for this list of reasons, while fewer than ``MAX_SHARED_REASONS`` are kept."""
         if len(self._reasons) >= MAX_SHARED_REASONS:
             return self._reasons.get(reasons, reasons)
         return self._reasons.setdefault(reasons, reasons)
+
+
+# What is kept of a priority between runs: conversation id, its last message time in microseconds since the Unix
+# epoch, then the priority's score, reasons, sentiment and complaint flag (``TriageCache.stored`` and ``adopt``).
+StoredPriority = tuple[int, int, float, list[str], float, bool]
+_UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - _UNIX_EPOCH) // _MICROSECOND
 
 
 def triage_sort_key(
@@ -168,12 +182,15 @@ class TriageCache:
         self._triage = triage
         self._size = size
         self._entries: dict[tuple[int, datetime], TriagePriority] = {}  # least recently used first
+        self._last_run: dict[tuple[int, int], StoredPriority] = {}  # from ``adopt``: used once, then in _entries
         self._lock = threading.Lock()
 
     def priority(self, conversation: Conversation) -> TriagePriority:
         key = (conversation.id, conversation.last_message_at)
         with self._lock:
             found = self._entries.pop(key, None)
+            if found is None and self._last_run:
+                found = self._from_last_run(conversation)
             if found is not None:
                 self._entries[key] = found  # now the most recently used
                 return found
@@ -183,6 +200,30 @@ class TriageCache:
             while len(self._entries) > self._size:
                 del self._entries[next(iter(self._entries))]
         return found
+
+    def stored(self, limit: int) -> list[StoredPriority]:
+        """The ``limit`` most recently used priorities, to keep for the next start (``adopt``)."""
+        with self._lock:
+            recent = list(self._entries.items())[-limit:]
+        return [
+            (key[0], _micros(key[1]), found.score, list(found.reasons), found.sentiment, found.complaint)
+            for key, found in recent
+        ]
+
+    def adopt(self, stored: Iterable[StoredPriority]) -> None:
+        """Priorities kept from the last run, each used if its conversation is unchanged (same last message time).
+
+        A start whose first page is all here paints without VADER; anything changed since is scored as usual.
+        """
+        with self._lock:
+            self._last_run = {(entry[0], entry[1]): entry for entry in stored}
+
+    def _from_last_run(self, conversation: Conversation) -> TriagePriority | None:
+        entry = self._last_run.pop((conversation.id, _micros(conversation.last_message_at)), None)
+        if entry is None:
+            return None
+        _id, _at, score, reasons, sentiment, complaint = entry
+        return TriagePriority(score, self._triage.shared(tuple(reasons)), sentiment, complaint)
 
     def warm(self, conversations: Iterable[Conversation]) -> None:
         for conversation in conversations:

@@ -26,7 +26,7 @@ from socialinbox.private_case import (
     private_thread_key,
     unavailable_reason,
 )
-from socialinbox.sentiment import SentimentIntensityAnalyzer
+from socialinbox.sentiment import Analyzer
 from socialinbox.settings import Settings
 from socialinbox.storage.repository import Repository
 from socialinbox.sync.tasks import BackgroundTasks, TaskResult
@@ -60,7 +60,7 @@ class AnsweringController(QObject):
         now: Callable[[], datetime],
         bridge: SyncBridge,
         parent: QObject | None = None,
-        analyzer: SentimentIntensityAnalyzer | None = None,  # the app's shared one (socialinbox.sentiment)
+        analyzer: Analyzer | None = None,  # the app's shared one (socialinbox.sentiment)
     ) -> None:
         super().__init__(parent)
         self._window = window

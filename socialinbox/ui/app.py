@@ -74,6 +74,7 @@ class InboxApp:
     def __init__(self, core: Core, *, paint_first: bool = False) -> None:
         self.core = core
         self.built = False
+        self.shut_down = False  # the owner quit: nothing may start after this (see run_app's build_rest)
         self.collector = GuiThreadCollector()  # Qt objects must never be collected on a worker thread
         self.collector.start()
         self.analyzer = make_analyzer()  # one VADER lexicon for triage, the tone check and the reports
@@ -179,6 +180,7 @@ class InboxApp:
 
     def shutdown(self) -> None:
         """Stop the workers before the bridge goes away: emitting into a deleted QObject is the classic crash."""
+        self.shut_down = True
         if self.built:
             self.scheduler.shutdown()
             self.tasks.shutdown()
@@ -186,6 +188,7 @@ class InboxApp:
             self.notifier.close()
             if self.tray is not None:
                 self.tray.hide()
+        self.clock.keep_priorities()
         self.core.close()
         self.collector.stop()
 
@@ -262,6 +265,8 @@ def run_app(
     def build_rest() -> None:
         from socialinbox.ui.desktop_features import start_desktop_session  # Preferences, Help: after the paint
 
+        if inbox.shut_down:  # quit before the rest was built (its timer can still fire): start no workers now
+            return
         inbox.build_rest()
         session.extend(start_desktop_session(app, inbox, instance, theme=theme))  # crash notice, later starts
         if inbox.tray is None:

@@ -17,11 +17,12 @@ from socialinbox.clock_settings import safe_policy, timezone_of
 from socialinbox.responsetime import ResponsePolicy
 from socialinbox.settings import Settings
 from socialinbox.triage import Triage, TriageCache
+from socialinbox.triage_file import load_priorities, save_priorities
 from socialinbox.ui.due_source import due_sources
 from socialinbox.wiring import Core
 
 if TYPE_CHECKING:
-    from socialinbox.sentiment import SentimentIntensityAnalyzer
+    from socialinbox.sentiment import Analyzer
     from socialinbox.sync.reminders import ClockTick
     from socialinbox.ui.app import InboxApp
     from socialinbox.ui.clock import ClockView
@@ -29,13 +30,14 @@ if TYPE_CHECKING:
 
 
 class ClockFeature:
-    def __init__(self, core: Core, analyzer: SentimentIntensityAnalyzer | None = None) -> None:
+    def __init__(self, core: Core, analyzer: Analyzer | None = None) -> None:
         self._core = core
         self._settings: Settings | None = None
         self._policy = ResponsePolicy()
         self.problem = ""  # a clock preference that cannot be read, for the status bar
         self.zone = ZoneInfo(timezone_of(core.settings))
         self.triage = TriageCache(Triage(analyzer))  # analyzer: the app's shared one (socialinbox.sentiment)
+        load_priorities(core.paths.triage_file, self.triage)  # last run's: the first page paints without VADER
         # "Needs reply" reads through the core, which reads the first page without SQLAlchemy (wiring.Core).
         self.sources = due_sources(core, lambda: core.repository, self.policy, self.triage)
         self.tick: ClockTick | None = None  # made by ``attach``, with the workers
@@ -43,6 +45,10 @@ class ClockFeature:
         self._window: QWidget | None = None
         self.view: ClockView | None = None
         self.actions: ClockActions | None = None
+
+    def keep_priorities(self) -> None:
+        """Keep the triage priorities for the next start (at quit, once the workers have stopped scoring)."""
+        save_priorities(self._core.paths.triage_file, self.triage)
 
     def policy(self) -> ResponsePolicy:
         """The policy of the current preferences (read again only when the settings object is replaced)."""

@@ -11,12 +11,21 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from socialinbox.domain import Platform, PollResult
 from socialinbox.paths import paths_in
 from socialinbox.secrets import MemorySecretStore
+from socialinbox.sentiment import make_analyzer
+from socialinbox.storage.paging import InboxView
+from socialinbox.triage import Triage, TriageCache
+from socialinbox.triage_file import save_priorities
 from socialinbox.wiring import build_core, ensure_demo_account
+from tests.fakes import T0, remote_message
 
 _PROBE = """
 import json, os, sys
@@ -137,3 +146,63 @@ def test_the_window_paints_before_the_rest_of_the_app_is_loaded_and_the_rest_fol
     assert found["scheduler_loaded"] is True
     assert int(found["rows"]) > 0  # the demo's first poll reached the window
     assert found["visible"] is False
+
+
+@pytest.mark.parametrize("kept", [True, False], ids=["priorities kept", "first start"])
+def test_the_first_page_paints_without_vader_when_last_runs_priorities_are_kept(tmp_path: Path, kept: bool) -> None:
+    paths = paths_in(tmp_path / "shop")
+    core = build_core(paths, secrets=MemorySecretStore())
+    account = core.repository.add_account(Platform.DEMO, "crumbandco", T0, settings={"seed": 7})
+    messages = tuple(
+        remote_message(f"m{n}", text=f"Is order {n} late?", sent_at=T0 + timedelta(minutes=n)) for n in range(30)
+    )
+    core.repository.save_poll(account.id, PollResult(messages, "c"), T0)
+    if kept:  # what the last run left at quit
+        cache = TriageCache(Triage(make_analyzer()))
+        cache.warm(core.repository.conversations(InboxView.NEEDS_REPLY, limit=200))
+        save_priorities(paths.triage_file, cache)
+    core.close()
+
+    at_paint = set(_start(tmp_path)["at_paint"])
+
+    assert ("vaderSentiment.vaderSentiment" in at_paint) is not kept  # the first page is scored only without them
+
+
+_QUIT_AT_PAINT = """
+import sys, threading
+from pathlib import Path
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QListView
+
+app = QApplication(sys.argv)
+
+class QuitAtPaint(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint and isinstance(watched.parent(), QListView):
+            app.removeEventFilter(self)
+            QTimer.singleShot(0, app.quit)  # queued before the rest of the app is built
+        return False
+
+quitter = QuitAtPaint()
+app.installEventFilter(quitter)
+from socialinbox.paths import paths_in
+from socialinbox.ui.app import run_app
+run_app(paths_in(Path(sys.argv[1])), demo=True)
+print("RESULT " + repr(sorted(t.name for t in threading.enumerate() if t is not threading.main_thread())), flush=True)
+"""
+
+
+def test_quitting_at_the_first_paint_starts_no_workers_and_keeps_the_priorities(tmp_path: Path) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent/bus")
+    env.update(PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring", XDG_CONFIG_HOME=str(tmp_path / "xdg"))
+    done = subprocess.run(
+        [sys.executable, "-c", _QUIT_AT_PAINT, str(tmp_path / "shop")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+
+    assert "RESULT []" in done.stdout, done.stdout + done.stderr[-3000:]  # no scheduler or worker thread left
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert paths_in(tmp_path / "shop").triage_file.is_file()
