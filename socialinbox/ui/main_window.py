@@ -91,7 +91,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self._poll_label)
         self._build_actions()
         self._wire()
-        self.inbox_model.reload()
+        # Choosing the entry loads the first page (on_navigation_changed); reloading before it read it twice.
         self.navigation.setCurrentIndex(
             self.navigation_model.index(self.navigation_model.row_for_view(InboxView.NEEDS_REPLY))
         )
