@@ -112,12 +112,16 @@ def thread_html(
     return "<html><body>" + "".join(blocks) + "</body></html>"
 
 
-def _bubble(align: str, shade: str, colours: ThreadColours, content: str) -> str:
-    return (
-        f'<table width="100%" cellspacing="0" cellpadding="6"><tr><td align="{align}">'
-        f'<table cellpadding="8" style="background-color:{shade}; color:{colours.text}" width="85%"><tr><td>'
-        f"{content}</td></tr></table></td></tr></table>"
-    )
+def _bubble(ours: bool, shade: str, colours: ThreadColours, content: str) -> str:
+    """One message as a bubble 85% of the view wide, the shop's on the right, the customer's on the left.
+
+    Two cells side by side, because Qt's rich text honours a cell's width but not a nested table's: a bubble that
+    was a table inside an aligned cell filled the whole width, and only its colour told who was speaking.
+    """
+    bubble = f'<td width="85%" style="background-color:{shade}; color:{colours.text}">{content}</td>'
+    spacer = '<td width="15%"></td>'
+    row = spacer + bubble if ours else bubble + spacer
+    return f'<table width="100%" cellspacing="6" cellpadding="8"><tr>{row}</tr></table>'
 
 
 def _message_block(message: Message, now: datetime, colours: ThreadColours) -> str:
@@ -127,7 +131,7 @@ def _message_block(message: Message, now: datetime, colours: ThreadColours) -> s
     when = html.escape(local_time(message.sent_at, now))
     meta = f'<span style="color:{colours.meta}">· {when} · {message.visibility.value}</span>'
     content = f"<b>{who}</b>{handle} {meta}<br>{text_to_html(message.text)}"
-    return _bubble("right" if ours else "left", colours.ours if ours else colours.theirs, colours, content)
+    return _bubble(ours, colours.ours if ours else colours.theirs, colours, content)
 
 
 def _pending_block(item: OutboxItem, colours: ThreadColours) -> str:
@@ -138,4 +142,4 @@ def _pending_block(item: OutboxItem, colours: ThreadColours) -> str:
     }[item.state]
     reason = f'<br><span style="color:{colours.error}">{html.escape(item.last_error)}</span>' if item.last_error else ""
     content = f'<b>You</b> <span style="color:{colours.meta}">· {label}</span><br>{text_to_html(item.text)}{reason}'
-    return _bubble("right", colours.pending, colours, content)
+    return _bubble(True, colours.pending, colours, content)

@@ -92,3 +92,30 @@ def test_the_thread_view_redraws_its_bubbles_when_the_theme_switches(qtbot: QtBo
     dark_bubble = ThreadColours.from_palette(dark_palette()).theirs
     assert QColor(dark_bubble).name() in view.toHtml() and QColor(light_bubble).name() not in view.toHtml()
     assert "Is the blue mug back?" in view.toPlainText()
+
+
+def _left_and_width(view: ThreadView, starting: str) -> tuple[float, float]:
+    document = view.document()
+    block = document.begin()
+    while block.isValid():
+        if block.text().startswith(starting):
+            found = document.documentLayout().blockBoundingRect(block)
+            return found.x(), found.width()
+        block = block.next()
+    raise AssertionError(f"no block starts with {starting!r}")
+
+
+def test_the_shops_bubbles_sit_right_and_the_customers_left(qtbot: QtBot) -> None:
+    """Who said what shows in the layout, not only in the colour (Qt's rich text ignored a nested table's width)."""
+    view = ThreadView()
+    qtbot.addWidget(view)
+    view.resize(640, 330)
+    view.show()
+    pending = OutboxItem(3, 1, 1, "Of course!", OutboxState.QUEUED, 0, NOW, "k")
+    view.setHtml(thread_html([_message("Is the mug back?"), _message("Yes!", Direction.OUTBOUND)], [pending], NOW))
+    width = view.viewport().width()
+
+    theirs, ours, queued = (_left_and_width(view, who) for who in ("Anna", "You · 12:00", "You · Queued"))
+
+    assert ours[0] - theirs[0] >= 0.1 * width and queued[0] == ours[0]
+    assert all(bubble_width <= 0.9 * width for _, bubble_width in (theirs, ours, queued))
