@@ -106,6 +106,9 @@ class InboxApp:
         # Fetches that only read from a server (an e-mail attachment may be megabytes on a slow line) run apart, so
         # the owner's actions on the task runner never wait behind one.
         self.downloads = BackgroundTasks(publish)
+        # VADER's lexicon (25 ms) is read here, off the GUI thread, before the first complaint check or tone check
+        # asks for it there; on the download runner, which is idle at start, so no owner action waits behind it.
+        self.downloads.run("load-sentiment", self._load_analyzer)
         self.scheduler = SyncScheduler(core.service, core.sender, publish)
         self.tray = (
             InboxTray(app_icon(), self.window.bring_to_front, self.quit, self.window) if InboxTray.available() else None
@@ -158,6 +161,9 @@ class InboxApp:
         # Preferences, Help, closing to the tray (with its one-time note), start at login, second starts.
         self.desktop = DesktopFeatures(self, app_icon())
         self.built = True
+
+    def _load_analyzer(self) -> None:
+        self.analyzer.load()
 
     def start(self, *, show: bool = True) -> None:
         """``show=False``: the window was shown already (a paint-first start), and may have been hidden since."""

@@ -131,6 +131,11 @@ def test_an_owner_action_does_not_wait_behind_an_attachment_download(inbox_app: 
         release.set()
 
 
+def test_the_rest_of_the_app_reads_vaders_lexicon_off_the_gui_thread(inbox_app: InboxApp, qtbot: QtBot) -> None:
+    """Built: the shared analyzer is loaded by a worker, so the first complaint or tone check does not pay for it."""
+    qtbot.waitUntil(lambda: inbox_app.analyzer.is_loaded, timeout=10_000)
+
+
 def _shown_before_the_rest(tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> InboxApp:
     """The window of a paint-first start, shown, with the rest of the app not built yet."""
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
