@@ -107,14 +107,14 @@ class AnsweringController(QObject):
         self.cheat_sheet_action = self._action(
             "&Keyboard shortcuts", "?", "Show every keyboard shortcut", self.on_cheat_sheet
         )
-        menu = self._menu("&Conversation")
+        menu = self._window.menu_named("&Conversation")
         menu.addSeparator()
         for action in (self.open_action, self.template_action, self.take_private_action, self.unread_action):
             menu.addAction(action)
         menu.addAction(self.search_action)
         menu.addSeparator()
         menu.addAction(self.templates_action)
-        self._menu("&Help").addAction(self.cheat_sheet_action)
+        self._window.menu_named("&Help").addAction(self.cheat_sheet_action)
 
     def _action(self, text: str, keys: str, tip: str, slot: Callable[[], None]) -> QAction:
         action = QAction(text, self._window)
@@ -128,13 +128,6 @@ class AnsweringController(QObject):
         for widget in (self._window.inbox, self._window.navigation, self._window.pane.thread):
             widget.addAction(action)
         return action
-
-    def _menu(self, title: str) -> QMenu:
-        for action in self._window.menuBar().actions():
-            menu = action.menu()
-            if isinstance(menu, QMenu) and action.text() == title:
-                return menu
-        return self._window.menuBar().addMenu(title)
 
     def menu_actions(self) -> list[QAction]:
         """Every action in the window's menus, in order (for the cheat sheet and its tests)."""

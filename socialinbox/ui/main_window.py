@@ -124,6 +124,10 @@ class MainWindow(QMainWindow):
         self.done_action = self._action("Mark &done", "E", "Mark the conversation done (E)", self.on_done)
         for action in (self.next_action, self.previous_action, self.reply_action, self.done_action):
             conversation_menu.addAction(action)
+        # Filled by the features built after the first paint (Reports; the accounts' actions): there from the
+        # start, so the menu bar does not change under the owner's eyes when they arrive.
+        menus.addMenu("&View")
+        menus.addMenu("&Accounts")
         help_menu = menus.addMenu("&Help")
         help_menu.addAction(self._action("&About Social Inbox", "", "Version and folders", self.on_about))
 

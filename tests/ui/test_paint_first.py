@@ -43,6 +43,7 @@ def finish():
 
 def wait_for_rows(view):
     found["rows"] = view.model().rowCount()
+    found["menus_after"] = [action.text() for action in view.window().menuBar().actions()]
     found["scheduler_loaded"] = "socialinbox.sync.scheduler" in sys.modules
     found["visible"] = view.window().isVisible()
     if found["rows"] > 0:
@@ -54,6 +55,7 @@ class FirstPaint(QObject):
         view = watched.parent() if event.type() == QEvent.Type.Paint else None
         if "at_paint" not in found and isinstance(view, QListView) and view.accessibleName() == "Conversations":
             found["at_paint"] = sorted(sys.modules)
+            found["menus_at_paint"] = [action.text() for action in view.window().menuBar().actions()]
             view.window().hide()  # the owner closes it at once: the rest of the start must not show it again
             QTimer.singleShot(0, lambda: wait_for_rows(view))
         return False
@@ -146,6 +148,8 @@ def test_the_window_paints_before_the_rest_of_the_app_is_loaded_and_the_rest_fol
     assert found["scheduler_loaded"] is True
     assert int(found["rows"]) > 0  # the demo's first poll reached the window
     assert found["visible"] is False
+    assert found["menus_at_paint"] == found["menus_after"]  # the menu bar is whole from the first paint
+    assert found["menus_after"] == ["&File", "&Conversation", "&View", "&Accounts", "&Help"]
 
 
 @pytest.mark.parametrize("kept", [True, False], ids=["priorities kept", "first start"])
