@@ -6,8 +6,8 @@ result to each user; there is no module-level instance. Sharing one across threa
 only reads the dictionaries built in ``__init__`` (the report worker and the GUI thread both score with it).
 
 The shared one is lazy: importing VADER and reading its lexicon (about 25 ms) happens at the first score, or when
-``load`` is called on a worker. A start whose first page of "Needs reply" is all in the stored triage priorities
-(``TriageCache.load``) then paints without VADER (docs/performance.md, B4).
+``load`` is called on a worker. A start whose first page of "Needs reply" is all in the priorities kept from the
+last run (``triage_file.load_priorities``, ``TriageCache.adopt``) then paints without VADER (docs/performance.md, B4).
 """
 
 from __future__ import annotations
