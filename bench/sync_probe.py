@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from bench.app_probe import report
+from bench.app_probe import Heartbeat, report
 from bench.remote import poll_batches
 from socialinbox.connectors import REGISTRY, TOKENLESS
 from socialinbox.connectors.base import Rejected
@@ -55,27 +55,6 @@ class FloodConnector:
 
     def send(self, client: httpx.Client, token: str, reply: OutgoingReply) -> SentReply:
         raise Rejected("the benchmark sends nothing")
-
-
-class Heartbeat(QObject):
-    def __init__(self, interval_ms: int = 2) -> None:
-        super().__init__()
-        self.longest = 0.0
-        self._last = time.perf_counter()
-        self._timer = QTimer(self)
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.timeout.connect(self._beat)
-        self._timer.start(interval_ms)
-
-    def _beat(self) -> None:
-        now = time.perf_counter()
-        self.longest = max(self.longest, now - self._last)
-        self._last = now
-
-    def restart(self) -> float:
-        """The longest gap since the last restart, in ms; starts a new stretch."""
-        longest, self.longest, self._last = self.longest, 0.0, time.perf_counter()
-        return longest * 1000
 
 
 def _with_flood(core: Any, flood: FloodConnector) -> None:

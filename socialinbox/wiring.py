@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib
 import logging
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -102,6 +103,22 @@ class Core:
 
         store, warning = (self.given_secrets, None) if self.given_secrets is not None else open_secret_store()
         return RedactingSecretStore(store), warning  # every token read or stored is redacted from logs from then on
+
+    def warm_up(self, modules: Iterable[str]) -> None:
+        """Import ``modules`` and make the engine (connected once), the secret store and the HTTP client: what the
+        rest of a paint-first start needs, made on a worker while the painted window stays responsive (run_app).
+
+        Only what nothing else uses yet: the repository itself opens on the GUI thread, because opening it closes
+        the first screen, which the window may be reading at that moment."""
+        from sqlalchemy.orm import configure_mappers
+
+        for module in modules:
+            importlib.import_module(module)
+        configure_mappers()  # the ORM would map its tables at the first query (30 ms), on the GUI thread
+        with self.engine.connect():
+            pass
+        _ = self._secrets
+        _ = self.client
 
     @property
     def secrets(self) -> SecretStore:

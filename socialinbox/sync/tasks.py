@@ -34,8 +34,16 @@ class BackgroundTasks:
         self._on_result = on_result
         # One worker: writes stay in the order the owner made them.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="socialinbox-task")
+        self._closed = False
 
     def run(self, name: str, work: Callable[[], Any], context: Any = None) -> Future[None]:
+        """Run ``work`` after those before it. Once shut down (the app is quitting, and a result that was already
+        on its way asks for more), the task is dropped: its future comes back cancelled."""
+        if self._closed:
+            log.debug("task %s dropped: the runner has shut down", name)
+            dropped: Future[None] = Future()
+            dropped.cancel()
+            return dropped
         return self._executor.submit(self._run, name, work, context)
 
     def _run(self, name: str, work: Callable[[], Any], context: Any) -> None:
@@ -51,4 +59,5 @@ class BackgroundTasks:
         self._on_result(result)
 
     def shutdown(self) -> None:
+        self._closed = True
         self._executor.shutdown(wait=True, cancel_futures=False)

@@ -8,7 +8,6 @@ after that paint. Those modules are imported inside ``InboxApp.build_rest`` for 
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import sys
@@ -46,6 +45,22 @@ log = logging.getLogger(__name__)
 SNOOZE_CHECK_S = 30
 SMOKE_TEST_TIMEOUT_MS = 15_000
 REST_AT_THE_LATEST_MS = 1_000  # a window that is never painted (started minimized, no compositor) still starts
+WARM_UP_TASK = "warm-up"
+# The core's modules that the rest of the app imports (SQLAlchemy and SQLModel, httpx, the keyring, APScheduler, the
+# reply rules with their regular expressions): about 0.8 s of imports, which froze the painted window for as long
+# while they ran on the GUI thread. None of them imports Qt (import-linter holds the core to that).
+WARM_UP_MODULES = (
+    "socialinbox.storage.repository",
+    "socialinbox.sync.scheduler",
+    "socialinbox.sync.outbox",
+    "socialinbox.template_store",
+    "socialinbox.drafts",
+    "socialinbox.limits",
+    "socialinbox.promises",
+    "socialinbox.sync.reminders",
+    "socialinbox.sync.attachments",
+    *(("jeepney",) if sys.platform.startswith("linux") else ()),  # the freedesktop notifications' D-Bus library
+)
 
 
 def app_icon() -> QIcon:
@@ -61,6 +76,7 @@ class InboxApp:
     """
 
     bridge: SyncBridge
+    publish: Callable[[object], None]
     tasks: BackgroundTasks
     downloads: BackgroundTasks
     scheduler: SyncScheduler
@@ -74,9 +90,10 @@ class InboxApp:
     def __init__(self, core: Core, *, paint_first: bool = False) -> None:
         self.core = core
         self.built = False
+        self.runners_started = False
         self.shut_down = False  # the owner quit: nothing may start after this (see run_app's build_rest)
         self.collector = GuiThreadCollector()  # Qt objects must never be collected on a worker thread
-        self.collector.start()
+        self.collector.start(hold=paint_first)  # a paint-first start releases it once the app is whole (run_app)
         self.analyzer = make_analyzer()  # one VADER lexicon for triage, the tone check and the reports
         self.clock = ClockFeature(core, self.analyzer)  # before the workers: they warm its triage cache first
         self.window = MainWindow(self.clock.sources, core.clock.now, composer_later=paint_first)
@@ -84,24 +101,37 @@ class InboxApp:
         if not paint_first:
             self.build_rest()
 
-    def build_rest(self) -> None:
-        """The workers and every feature the first paint does not need; imported here so a start skips them."""
-        from socialinbox.sync.scheduler import SyncScheduler
-        from socialinbox.sync.tasks import BackgroundTasks
-        from socialinbox.template_store import TemplateStore
-        from socialinbox.ui.accounts_controller import AccountsController
-        from socialinbox.ui.answering import AnsweringController
-        from socialinbox.ui.controller import InboxController
-        from socialinbox.ui.desktop_features import DesktopFeatures
-        from socialinbox.ui.notification_policy import PoliteNotifier
-        from socialinbox.ui.notifications import build_notifier
-        from socialinbox.ui.sync_bridge import SyncBridge
-        from socialinbox.ui.tray import InboxTray
+    def build_rest_after_warm_up(self, then: Callable[[], None]) -> None:
+        """A paint-first start's rest without freezing the painted window: the task runner imports the core's
+        libraries and makes the engine, the secret store and the HTTP client (``Core.warm_up``); then the rest is built
+        here, on the GUI thread, and ``then`` is called, unless the owner quit in between. A warm-up that fails
+        changes nothing: ``build_rest`` meets the same problem and deals with it as it always did."""
+        from socialinbox.sync.tasks import TaskResult
 
-        core = self.core
-        self.window.install_composer()
+        self._start_runners()
+
+        def on_report(result: object) -> None:
+            if not (isinstance(result, TaskResult) and result.name == WARM_UP_TASK):
+                return
+            self.bridge.report_ready.disconnect(on_report)
+            if result.error:
+                log.warning("warming up the rest of the app failed: %s", result.error)
+            if not self.shut_down:
+                self.build_rest()
+                then()
+
+        self.bridge.report_ready.connect(on_report)
+        self.tasks.run(WARM_UP_TASK, lambda: self.core.warm_up(WARM_UP_MODULES))
+
+    def _start_runners(self) -> None:
+        """The bridge and the two task runners: the one door between threads, and what a warm-up runs on."""
+        from socialinbox.sync.tasks import BackgroundTasks
+        from socialinbox.ui.sync_bridge import SyncBridge
+
+        if self.runners_started:
+            return
         self.bridge = SyncBridge()
-        publish = self.clock.publish_through(self.bridge.publish)
+        self.publish = publish = self.clock.publish_through(self.bridge.publish)  # every result: through the clock
         self.tasks = BackgroundTasks(publish)
         # Fetches that only read from a server (an e-mail attachment may be megabytes on a slow line) run apart, so
         # the owner's actions on the task runner never wait behind one.
@@ -109,7 +139,24 @@ class InboxApp:
         # VADER's lexicon (25 ms) is read here, off the GUI thread, before the first complaint check or tone check
         # asks for it there; on the download runner, which is idle at start, so no owner action waits behind it.
         self.downloads.run("load-sentiment", self._load_analyzer)
-        self.scheduler = SyncScheduler(core.service, core.sender, publish)
+        self.runners_started = True
+
+    def build_rest(self) -> None:
+        """The workers and every feature the first paint does not need; imported here so a start skips them."""
+        from socialinbox.sync.scheduler import SyncScheduler
+        from socialinbox.template_store import TemplateStore
+        from socialinbox.ui.accounts_controller import AccountsController
+        from socialinbox.ui.answering import AnsweringController
+        from socialinbox.ui.controller import InboxController
+        from socialinbox.ui.desktop_features import DesktopFeatures
+        from socialinbox.ui.notification_policy import PoliteNotifier
+        from socialinbox.ui.notifications import build_notifier
+        from socialinbox.ui.tray import InboxTray
+
+        core = self.core
+        self.window.install_composer()
+        self._start_runners()
+        self.scheduler = SyncScheduler(core.service, core.sender, self.publish)
         self.tray = (
             InboxTray(app_icon(), self.window.bring_to_front, self.quit, self.window) if InboxTray.available() else None
         )
@@ -180,6 +227,11 @@ class InboxApp:
             self.window.show()
         if self.core.secrets_warning:
             self.window.show_message(self.core.secrets_warning, error=True)
+        # Chosen in the list while the rest was being built, when nothing was there to open it yet.
+        chosen = self.window.chosen_conversation_id()
+        if chosen is not None and self.window.pane.conversation is None:
+            self.controller.on_conversation_opened(chosen)
+        self.window.app_started.emit()
 
     def quit(self) -> None:
         QApplication.quit()
@@ -189,8 +241,10 @@ class InboxApp:
         self.shut_down = True
         if self.built:
             self.scheduler.shutdown()
+        if self.runners_started:  # a quit during the warm-up waits for it here
             self.tasks.shutdown()
             self.downloads.shutdown()
+        if self.built:
             self.notifier.close()
             if self.tray is not None:
                 self.tray.hide()
@@ -269,18 +323,20 @@ def run_app(
     session: list[QObject] = []
 
     def build_rest() -> None:
-        from socialinbox.ui.desktop_features import start_desktop_session  # Preferences, Help: after the paint
-
         if inbox.shut_down:  # quit before the rest was built (its timer can still fire): start no workers now
             return
-        inbox.build_rest()
+        inbox.build_rest_after_warm_up(then=start_the_rest)
+
+    def start_the_rest() -> None:
+        from socialinbox.ui.desktop_features import start_desktop_session  # Preferences, Help: after the paint
+
         session.extend(start_desktop_session(app, inbox, instance, theme=theme))  # crash notice, later starts
         if inbox.tray is None:
             app.setQuitOnLastWindowClosed(True)
         inbox.start(show=False)
         # Everything built so far lives as long as the app: keep it out of the garbage collector's full passes,
         # which otherwise held the GIL (and so the window) for 100-500 ms while a big sync landed (B6).
-        gc.freeze()
+        inbox.collector.release()
         if open_conversation is not None:
             inbox.controller.open_conversation(open_conversation)
 

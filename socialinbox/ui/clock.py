@@ -8,7 +8,7 @@ viewport is repainted once a minute so "23 min left" counts down without any rea
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
@@ -16,7 +16,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QColor, QHelpEvent
 from PySide6.QtWidgets import QListView, QToolTip
 
-from socialinbox.domain import Conversation, DeliveryReport, Status, SyncReport
+from socialinbox.domain import Conversation, Status
 from socialinbox.responsetime import (
     ClockState,
     ResponsePolicy,
@@ -26,7 +26,6 @@ from socialinbox.responsetime import (
     reminder_notes,
 )
 from socialinbox.sync.reminders import FollowUps, ReminderBatch
-from socialinbox.sync.tasks import TaskResult
 from socialinbox.triage import TriageCache
 from socialinbox.ui.models.inbox_model import ConversationRole
 from socialinbox.ui.timefmt import local_time
@@ -84,26 +83,6 @@ def clock_lines(
     if follow_up_at is not None:
         lines.append(f"Follow up promised: {local_time(follow_up_at, now, tz)}")
     return lines
-
-
-def warm_then(triage: TriageCache, publish: Callable[[object], None]) -> Callable[[object], None]:
-    """Wrap a bridge's publish so triage is scored on the worker thread, before the result reaches the GUI."""
-
-    def warm_and_publish(result: object) -> None:
-        triage.warm(c for c in _conversations_in(result) if c.status is Status.NEEDS_REPLY)
-        publish(result)
-
-    return warm_and_publish
-
-
-def _conversations_in(result: object) -> Iterable[Conversation]:
-    if isinstance(result, SyncReport):
-        return result.conversations
-    if isinstance(result, DeliveryReport):
-        return [result.conversation] if result.conversation is not None else []
-    if isinstance(result, TaskResult):
-        return [result.value] if isinstance(result.value, Conversation) else []
-    return [result] if isinstance(result, Conversation) else []
 
 
 class ClockView(QObject):

@@ -58,7 +58,7 @@ class ClockFeature:
         return self._policy
 
     def publish_through(self, publish: Callable[[object], None]) -> Callable[[object], None]:
-        from socialinbox.ui.clock import warm_then  # with the reminders' modules: after the first paint
+        from socialinbox.sync.warm_triage import warm_then
 
         return warm_then(self.triage, publish)
 

@@ -193,7 +193,7 @@ def start_desktop_session(
     app.aboutToQuit.connect(crash.uninstall)
     keep: list[QObject] = [theme, notice]
     if instance is not None:
-        instance.request_received.connect(inbox.desktop.on_request)
+        instance.deliver_to(inbox.desktop.on_request)
         app.aboutToQuit.connect(instance.close)
         keep.append(instance)
     return keep

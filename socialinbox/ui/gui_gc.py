@@ -27,8 +27,17 @@ class GuiThreadCollector(QObject):
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.check)
 
-    def start(self) -> None:
+    def start(self, *, hold: bool = False) -> None:
+        """Automatic collection off; a check each second from now on, or with ``hold`` from ``release`` on."""
         gc.disable()
+        if not hold:
+            self._timer.start()
+
+    def release(self) -> None:
+        """End a ``hold`` (a start): what exists now lives as long as the app, so it is frozen out of every later
+        pass (``gc.freeze``), and the checks begin. Held, a start's first check found a second of imports in the
+        youngest generation: a 90 ms pass on the GUI thread that freed a few hundred objects."""
+        gc.freeze()
         self._timer.start()
 
     def stop(self) -> None:

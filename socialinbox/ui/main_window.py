@@ -34,6 +34,7 @@ class MainWindow(QMainWindow):
     """Signals:
     conversation_opened(int), reply_requested(int, str), done_requested(int), reopen_requested(int),
     retry_requested(int): the owner's actions, for the controller.
+    app_started(): the whole app is built and running (a paint-first start: about a second after the first paint).
     """
 
     conversation_opened = Signal("qlonglong")
@@ -41,6 +42,7 @@ class MainWindow(QMainWindow):
     done_requested = Signal("qlonglong")
     reopen_requested = Signal("qlonglong")
     retry_requested = Signal("qlonglong")
+    app_started = Signal()
 
     def __init__(
         self,
@@ -217,6 +219,12 @@ class MainWindow(QMainWindow):
         row = self.inbox_model.row_of(conversation_id)
         if row is not None:
             self.inbox.setCurrentIndex(self.inbox_model.index(row))
+
+    def chosen_conversation_id(self) -> int | None:
+        """The conversation chosen in the list, if any."""
+        current = self.inbox.currentIndex()
+        conversation = self.inbox_model.conversation_at(current.row()) if current.isValid() else None
+        return None if conversation is None else conversation.id
 
     def set_close_to_tray(self, enabled: Callable[[], bool]) -> None:
         self._close_to_tray = enabled

@@ -15,6 +15,7 @@ import dataclasses
 import getpass
 import hashlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -28,6 +29,7 @@ MAX_LINE_BYTES = 64  # the longest valid line is "open-conversation " and 19 dig
 COMMANDS = frozenset({"show", "demo", "open-conversation"})
 _MAX_ID = 2**63 - 1  # SQLite's integer range
 TIMEOUT_MS = 1000
+MAX_HELD = 8  # requests kept while the app starts; more in that second can only be repeats
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,10 +87,11 @@ def send_to_running(name: str, request: Request, timeout_ms: int = TIMEOUT_MS) -
 
 
 class SingleInstance(QObject):
-    """The listening side, owned by the first copy.
+    """The listening side, owned by the first copy. It listens before the first paint but the app can act on a
+    request only once it is whole, so requests are held until ``deliver_to`` names who acts on them.
 
     Signals:
-        request_received(Request): a later start asked for something valid (GUI thread).
+        request_received(Request): a later start asked for something valid (GUI thread), once delivering.
     """
 
     request_received = Signal(object)
@@ -96,6 +99,7 @@ class SingleInstance(QObject):
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.name = name
+        self._held: list[Request] | None = []  # None once delivering
         self._server = QLocalServer(self)
         self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         self._server.newConnection.connect(self._on_new_connection)
@@ -115,6 +119,13 @@ class SingleInstance(QObject):
             return self._server.listen(self.name)
         log.warning("cannot listen on %s: %s", self.name, self._server.errorString())
         return False
+
+    def deliver_to(self, handler: Callable[[Request], None]) -> None:
+        """Hand every request to ``handler`` from now on, first those that came while the app was still starting."""
+        self.request_received.connect(handler)
+        held, self._held = self._held or [], None
+        for request in held:
+            self.request_received.emit(request)
 
     def close(self) -> None:
         self._server.close()
@@ -139,7 +150,11 @@ class SingleInstance(QObject):
         socket.write(b"ok\n")
         socket.flush()
         socket.disconnectFromServer()
-        self.request_received.emit(request)
+        if self._held is not None:
+            if len(self._held) < MAX_HELD:
+                self._held.append(request)
+        else:
+            self.request_received.emit(request)
 
 
 def _answers(name: str) -> bool:

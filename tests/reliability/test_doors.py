@@ -212,7 +212,7 @@ def listening(tmp_path: Path, qtbot: QtBot) -> Iterator[tuple[SingleInstance, li
     instance = SingleInstance(server_name(tmp_path / "doors"))
     assert instance.listen()
     received: list[Request] = []
-    instance.request_received.connect(received.append)
+    instance.deliver_to(received.append)
     yield instance, received
     instance.close()
 

@@ -107,6 +107,14 @@ def test_removed_account_is_no_longer_polled(
         scheduler.poll_now(account)
 
 
+def test_a_task_asked_for_after_shutdown_is_dropped_not_raised() -> None:
+    seen: list[object] = []
+    tasks = BackgroundTasks(seen.append)
+    tasks.shutdown()
+    future = tasks.run("counts", lambda: 3)  # a result already on its way to the GUI asks for more while it quits
+    assert future.cancelled() and seen == []
+
+
 def test_background_tasks_report_values_and_errors_in_order() -> None:
     seen: queue.Queue[object] = queue.Queue()
     tasks = BackgroundTasks(seen.put)

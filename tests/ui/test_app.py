@@ -16,11 +16,12 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QToolBar
 from pytestqt.qtbot import QtBot
 
-from socialinbox.domain import Platform, Status
+from socialinbox.domain import Platform, PollResult, Status
 from socialinbox.paths import paths_in
 from socialinbox.secrets import MemorySecretStore
 from socialinbox.ui.app import InboxApp
 from socialinbox.wiring import build_core, ensure_demo_account
+from tests.fakes import T0, remote_message
 from tests.notification_stub import NotificationService
 
 
@@ -136,37 +137,93 @@ def test_the_rest_of_the_app_reads_vaders_lexicon_off_the_gui_thread(inbox_app: 
     qtbot.waitUntil(lambda: inbox_app.analyzer.is_loaded, timeout=10_000)
 
 
-def _shown_before_the_rest(tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> InboxApp:
-    """The window of a paint-first start, shown, with the rest of the app not built yet."""
+@pytest.fixture
+def before_the_rest(tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> Iterator[InboxApp]:
+    """The window of a paint-first start, shown, with the rest of the app not built yet; shut down afterwards."""
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
     core = build_core(paths_in(tmp_path), secrets=MemorySecretStore())
     app = InboxApp(core, paint_first=True)
     qtbot.addWidget(app.window)
     app.window.show()
     qtbot.waitExposed(app.window)
-    return app
+    yield app
+    app.shutdown()
 
 
-def test_search_bar_holds_its_place_from_the_first_paint(
-    tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+def test_a_paint_first_start_warms_up_on_the_task_runner_then_builds_the_rest_here(
+    before_the_rest: InboxApp, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = _shown_before_the_rest(tmp_path, qtbot, monkeypatch)
+    app = before_the_rest
+    warmed_on: list[str] = []
+    warm_up = app.core.warm_up
+    monkeypatch.setattr(
+        app.core, "warm_up", lambda modules: (warmed_on.append(threading.current_thread().name), warm_up(modules))
+    )
+    built: list[bool] = []
+    app.build_rest_after_warm_up(then=lambda: built.append(threading.current_thread() is threading.main_thread()))
+    assert not app.built  # the window is the owner's while the task runner imports the libraries
+    qtbot.waitUntil(lambda: built == [True], timeout=20_000)
+    assert app.built and warmed_on and warmed_on[0].startswith("socialinbox-task")
+    assert "engine" in app.core.__dict__ and "client" in app.core.__dict__  # made during the warm-up
+
+
+def test_a_failed_warm_up_still_builds_the_rest(
+    before_the_rest: InboxApp, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(_modules: object) -> None:
+        raise RuntimeError("a library failed to import")
+
+    monkeypatch.setattr(before_the_rest.core, "warm_up", broken)
+    built: list[bool] = []
+    before_the_rest.build_rest_after_warm_up(then=lambda: built.append(True))
+    qtbot.waitUntil(lambda: built == [True], timeout=20_000)
+    assert before_the_rest.built
+
+
+def test_quitting_during_the_warm_up_builds_nothing_after_it(
+    before_the_rest: InboxApp, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+    monkeypatch.setattr(before_the_rest.core, "warm_up", lambda _modules: release.wait(10))
+    built: list[bool] = []
+    before_the_rest.build_rest_after_warm_up(then=lambda: built.append(True))
+    threading.Timer(0.2, release.set).start()
+    before_the_rest.shutdown()  # waits for the warm-up, which then reports to an app that has quit
+    qtbot.wait(200)
+    assert not before_the_rest.built and built == []
+
+
+def test_a_conversation_chosen_while_the_rest_was_built_opens_when_it_is_there(
+    before_the_rest: InboxApp, qtbot: QtBot
+) -> None:
+    repository, window = before_the_rest.core.repository, before_the_rest.window
+    account = repository.add_account(Platform.MASTODON, "@crumbandco@shop.social", T0)  # no token: never polled
+    repository.save_poll(account.id, PollResult((remote_message("m1", text="Is my order late?"),), "c"), T0)
+    window.inbox_model.reload()
+    qtbot.waitUntil(lambda: window.inbox_model.rowCount() == 1)
+    window.inbox.setCurrentIndex(window.inbox_model.index(0))  # the owner clicks before the controller exists
+    assert window.pane.conversation is None
+    before_the_rest.build_rest()
+    before_the_rest.start(show=False)
+    assert window.pane.conversation is not None
+    assert window.pane.conversation.id == window.chosen_conversation_id()
+
+
+def test_search_bar_holds_its_place_from_the_first_paint(before_the_rest: InboxApp, qtbot: QtBot) -> None:
+    app = before_the_rest
     list_top = app.window.inbox.mapTo(app.window, QPoint(0, 0)).y()
     app.build_rest()
-    try:
-        qtbot.wait(50)
-        toolbars = app.window.findChildren(QToolBar, "search-toolbar")
-        assert len(toolbars) == 1 and toolbars[0].isVisible()
-        assert app.answering.search.parent() is toolbars[0]
-        assert app.window.inbox.mapTo(app.window, QPoint(0, 0)).y() == list_top, "the list moved when the rest came"
-    finally:
-        app.shutdown()
+    qtbot.wait(50)
+    toolbars = app.window.findChildren(QToolBar, "search-toolbar")
+    assert len(toolbars) == 1 and toolbars[0].isVisible()
+    assert app.answering.search.parent() is toolbars[0]
+    assert app.window.inbox.mapTo(app.window, QPoint(0, 0)).y() == list_top, "the list moved when the rest came"
 
 
 def test_the_reply_composer_and_the_holding_box_arrive_in_their_stand_ins_places(
-    tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+    before_the_rest: InboxApp, qtbot: QtBot
 ) -> None:
-    app = _shown_before_the_rest(tmp_path, qtbot, monkeypatch)
+    app = before_the_rest
     pane = app.window.pane
     assert not pane.has_composer  # the first paint shows the stand-in
     stand_in = pane._composer_slot.geometry()
@@ -176,14 +233,11 @@ def test_the_reply_composer_and_the_holding_box_arrive_in_their_stand_ins_places
     assert pane.has_composer and pane.composer.isVisible() and not pane.composer.isEnabled()
     assert pane.composer.geometry() == stand_in, "the pane moved when the real composer took the stand-in's place"
     app.build_rest()
-    try:
-        qtbot.wait(50)
-        assert pane.composer.height() == stand_in.height()
-        assert app.clock.actions is not None and app.clock.actions.holding_box.isVisible()
-        assert pane.thread.geometry() == thread, "the thread or the composer moved when the rest of the app came"
-        assert pane.composer.receivers("2send_requested(QString)") == 1  # wired to the window, once
-    finally:
-        app.shutdown()
+    qtbot.wait(50)
+    assert pane.composer.height() == stand_in.height()
+    assert app.clock.actions is not None and app.clock.actions.holding_box.isVisible()
+    assert pane.thread.geometry() == thread, "the thread or the composer moved when the rest of the app came"
+    assert pane.composer.receivers("2send_requested(QString)") == 1  # wired to the window, once
 
 
 def test_smoke_test_flag_builds_the_app_and_exits_zero(tmp_path: Path) -> None:

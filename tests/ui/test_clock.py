@@ -27,7 +27,6 @@ from socialinbox.ui.clock import (
     badge_text,
     clock_lines,
     tooltip_with,
-    warm_then,
 )
 from socialinbox.ui.due_source import DueOrder
 from socialinbox.ui.models.inbox_model import InboxModel
@@ -64,14 +63,6 @@ def test_tooltip_lines_are_escaped_into_the_models_tooltip() -> None:
     assert tooltip_with("<p style='x'>Anna</p>", ["Why: <b>negative</b>"]) == (
         "<p style='x'>Anna<br><br>Why: &lt;b&gt;negative&lt;/b&gt;</p>"
     )
-
-
-def test_triage_is_warmed_before_a_result_is_published() -> None:
-    seen: list[int] = []
-    cache = TriageCache(Triage())
-    publish = warm_then(cache, lambda result: seen.append(len(cache)))
-    publish(_conversation())
-    assert seen == [1]
 
 
 # --- reminders through the stub notification service -----------------------------------------------

@@ -72,3 +72,25 @@ def test_stopping_gives_back_automatic_collection() -> None:
     assert not gc.isenabled()
     collector.stop()
     assert gc.isenabled()
+
+
+def test_held_it_collects_nothing_until_released_which_freezes_what_lives_and_starts_the_checks(qtbot: QtBot) -> None:
+    gc.collect()
+    _Cycle.freed_on.clear()
+    collector = GuiThreadCollector(interval_ms=20)
+    collector.start(hold=True)
+    try:
+        for _ in range(1_000):  # past generation 0's threshold: a start's imports are not scanned while it builds
+            _Cycle()
+        qtbot.wait(100)
+        assert _Cycle.freed_on == [] and not gc.isenabled()
+        collector.release()
+        assert gc.get_freeze_count() > 0  # what the start made is out of every later pass
+        _Cycle.freed_on.clear()
+        for _ in range(1_000):
+            _Cycle()
+        qtbot.waitUntil(lambda: len(_Cycle.freed_on) == 1_000, timeout=2_000)
+    finally:
+        collector.stop()
+        gc.unfreeze()
+        gc.collect()

@@ -29,7 +29,7 @@ def first_copy(tmp_path: Path, qtbot: QtBot) -> tuple[SingleInstance, list[Reque
     instance = SingleInstance(server_name(tmp_path / "shop"))
     assert instance.listen()
     received: list[Request] = []
-    instance.request_received.connect(received.append)
+    instance.deliver_to(received.append)
     yield instance, received
     instance.close()
 
@@ -50,6 +50,22 @@ def test_a_second_start_of_the_app_hands_over_its_request_and_exits_zero(
     assert process.returncode == 0, stderr
     assert received == [Request("open-conversation", 42)]
     assert not (tmp_path / "shop" / "inbox.sqlite3").exists()  # it never opened the database
+
+
+def test_a_request_that_comes_while_the_app_is_starting_is_delivered_once_it_is_whole(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    instance = SingleInstance(server_name(tmp_path / "shop"))
+    assert instance.listen()
+    try:
+        process = _second_start(tmp_path / "shop", "--open", "7")
+        qtbot.waitUntil(lambda: process.poll() is not None, timeout=30_000)
+        assert process.returncode == 0, process.communicate()[1]  # answered ok, held until someone can act on it
+        received: list[Request] = []
+        instance.deliver_to(received.append)
+        assert received == [Request("open-conversation", 7)]
+    finally:
+        instance.close()
 
 
 def test_start_options_become_requests() -> None:
