@@ -116,9 +116,15 @@ class InboxApp:
             self.bridge.report_ready.disconnect(on_report)
             if result.error:
                 log.warning("warming up the rest of the app failed: %s", result.error)
-            if not self.shut_down:
+            if self.shut_down:
+                return
+            try:
                 self.build_rest()
-                then()
+            except StorageUnavailable as error:  # locked, full or read-only since the first screen was read
+                tell_the_inbox_cannot_open(error, self.window)
+                QApplication.exit(1)
+                return
+            then()
 
         self.bridge.report_ready.connect(on_report)
         self.tasks.run(WARM_UP_TASK, lambda: self.core.warm_up(WARM_UP_MODULES))
@@ -263,6 +269,11 @@ class _NullNotifier:
         """Nothing to release."""
 
 
+def tell_the_inbox_cannot_open(error: StorageUnavailable, parent: QWidget | None) -> None:
+    """The owner's one message when the database cannot be used (it says why and what to do); the app then ends."""
+    QMessageBox.critical(parent, "Social Inbox cannot open its inbox", str(error))
+
+
 class AfterFirstPaint(QObject):
     """Calls ``then`` once, on the event loop's turn after ``widget`` first painted (or after ``latest_ms``)."""
 
@@ -309,7 +320,7 @@ def run_app(
     try:
         core = build_core(paths, first_screen=True)  # the repository opens after the first paint, if it can
     except StorageUnavailable as error:  # locked, full, read-only, or an upgrade that failed and was undone
-        QMessageBox.critical(None, "Social Inbox cannot open its inbox", str(error))
+        tell_the_inbox_cannot_open(error, None)
         return 1
     if demo:
         ensure_demo_account(core)

@@ -13,12 +13,15 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QToolBar
+from PySide6.QtWidgets import QApplication, QToolBar
 from pytestqt.qtbot import QtBot
 
 from socialinbox.domain import Platform, PollResult, Status
 from socialinbox.paths import paths_in
 from socialinbox.secrets import MemorySecretStore
+from socialinbox.storage.problems import StorageProblem, StorageUnavailable
+from socialinbox.storage.repository import Repository
+from socialinbox.ui import app as app_module
 from socialinbox.ui.app import InboxApp
 from socialinbox.wiring import build_core, ensure_demo_account
 from tests.fakes import T0, remote_message
@@ -191,6 +194,25 @@ def test_quitting_during_the_warm_up_builds_nothing_after_it(
     before_the_rest.shutdown()  # waits for the warm-up, which then reports to an app that has quit
     qtbot.wait(200)
     assert not before_the_rest.built and built == []
+
+
+def test_an_inbox_that_cannot_be_opened_after_the_paint_is_told_and_the_app_ends(
+    before_the_rest: InboxApp, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    told: list[str] = []
+    monkeypatch.setattr(app_module, "tell_the_inbox_cannot_open", lambda error, _parent: told.append(str(error)))
+    exits: list[int] = []
+    monkeypatch.setattr(QApplication, "exit", staticmethod(exits.append))
+
+    def locked(*_args: object) -> None:
+        raise StorageUnavailable(StorageProblem.LOCKED, "Another program holds the inbox. Close it and start again.")
+
+    monkeypatch.setattr(Repository, "accounts", locked)  # another program took the file after the first screen
+    started: list[bool] = []
+    before_the_rest.build_rest_after_warm_up(then=lambda: started.append(True))
+    qtbot.waitUntil(lambda: told != [], timeout=20_000)
+    assert told == ["Another program holds the inbox. Close it and start again."]
+    assert exits == [1] and started == [] and not before_the_rest.built
 
 
 def test_a_conversation_chosen_while_the_rest_was_built_opens_when_it_is_there(
