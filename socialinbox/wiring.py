@@ -11,16 +11,16 @@ import functools
 import importlib
 import logging
 import sqlite3
-from collections.abc import Collection, Iterable
-from datetime import datetime
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from socialinbox.domain import Account, Clock, Conversation, Platform, SystemClock
 from socialinbox.paths import AppPaths, create_private_file, protect_files, sqlite_companion
 from socialinbox.poll_interval import effective_poll_interval
 from socialinbox.settings import Settings, load_settings, save_settings
 from socialinbox.storage.first_screen import FirstScreen
+from socialinbox.storage.paging import StreamQuery
 from socialinbox.storage.problems import StorageProblem, StorageUnavailable, folder_problem
 from socialinbox.storage.revisions import head_revisions
 
@@ -83,18 +83,10 @@ class Core:
             return self.first_screen.accounts()
         return self.repository.accounts()
 
-    def needs_reply_stream(
-        self,
-        *,
-        only: Collection[Platform] | None = None,
-        exclude: Collection[Platform] = (),
-        account_id: int | None = None,
-        after: tuple[datetime, int] | None = None,
-        limit: int = 100,
-    ) -> list[Conversation]:
+    def needs_reply_stream(self, **query: Unpack[StreamQuery]) -> list[Conversation]:
         """``Repository.needs_reply_stream``, through the first screen while the repository is not open yet."""
         reader = self.first_screen if self.first_screen is not None else self.repository
-        return reader.needs_reply_stream(only=only, exclude=exclude, account_id=account_id, after=after, limit=limit)
+        return reader.needs_reply_stream(**query)
 
     @functools.cached_property
     def _secrets(self) -> tuple[SecretStore, str | None]:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
+from typing import TypedDict
+
+from socialinbox.domain import Platform
 
 
 class InboxView(enum.StrEnum):
@@ -15,6 +18,16 @@ class InboxView(enum.StrEnum):
     WAITING = "waiting"
     DONE = "done"
     SNOOZED = "snoozed"
+
+
+class StreamQuery(TypedDict, total=False):
+    """The keywords of ``needs_reply_stream`` (``Repository``, ``FirstScreen``), for those that pass them on."""
+
+    only: Collection[Platform] | None  # these platforms only (None: all)
+    exclude: Collection[Platform]
+    account_id: int | None
+    after: tuple[datetime, int] | None  # keyset: (waiting_since, id) of the last row read
+    limit: int
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

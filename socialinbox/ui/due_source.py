@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, Unpack
 
 from socialinbox.domain import Conversation, Platform, Status
 from socialinbox.responsetime import ResponsePolicy, due_at
-from socialinbox.storage.paging import InboxView, PageAfter
+from socialinbox.storage.paging import InboxView, PageAfter, StreamQuery
 from socialinbox.triage import TriageCache, due_window, triage_sort_key
 from socialinbox.ui.inbox_sources import InboxSource, Sources, inbox_source
 
@@ -38,15 +38,7 @@ _MIN_MARGIN, _MARGIN_PART = 8, 10  # read limit + 10% (at least 8) to finish the
 class NeedsReplyReader(Protocol):
     """``Repository.needs_reply_stream``; at a start, ``wiring.Core`` reads the first page without SQLAlchemy."""
 
-    def needs_reply_stream(
-        self,
-        *,
-        only: Collection[Platform] | None = None,
-        exclude: Collection[Platform] = (),
-        account_id: int | None = None,
-        after: tuple[datetime, int] | None = None,
-        limit: int = 100,
-    ) -> list[Conversation]: ...
+    def needs_reply_stream(self, **query: Unpack[StreamQuery]) -> list[Conversation]: ...
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Collection
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import pytest
 
@@ -14,6 +13,7 @@ from socialinbox.domain import Conversation, Platform, PollResult
 from socialinbox.responsetime import BusinessHours, ResponsePolicy
 from socialinbox.storage.engine import make_engine, sqlite_url
 from socialinbox.storage.migrate import upgrade_to_head
+from socialinbox.storage.paging import StreamQuery
 from socialinbox.storage.repository import Repository
 from socialinbox.triage import Triage, TriageCache
 from socialinbox.ui.due_source import DueOrder
@@ -25,17 +25,9 @@ class CountingRepository(Repository):
 
     reads = 0
 
-    def needs_reply_stream(
-        self,
-        *,
-        only: Collection[Platform] | None = None,
-        exclude: Collection[Platform] = (),
-        account_id: int | None = None,
-        after: tuple[datetime, int] | None = None,
-        limit: int = 100,
-    ) -> list[Conversation]:
+    def needs_reply_stream(self, **query: Unpack[StreamQuery]) -> list[Conversation]:
         self.reads += 1
-        return super().needs_reply_stream(only=only, exclude=exclude, account_id=account_id, after=after, limit=limit)
+        return super().needs_reply_stream(**query)
 
 
 @pytest.fixture(scope="module")
