@@ -2,8 +2,10 @@
 
 A real start paints first (docs/performance.md, B4/B5): the core and the main window with its first page are
 built and shown, and everything the first paint does not need (the workers, the scheduler, the answering tools,
-notifications, the tray, the accounts menu, Preferences and Help) is imported and built on the event loop's turn
-after that paint. Those modules are imported inside ``InboxApp.build_rest`` for that reason.
+notifications, the tray, the accounts menu, Preferences and Help) comes after that paint. Those modules are imported
+inside ``InboxApp.build_rest`` for that reason. The core's libraries among them (SQLAlchemy, httpx, the keyring) are
+imported first by the task runner (``Core.warm_up``), so the painted window answers the owner while they load; the
+rest is then built here, on the GUI thread.
 """
 
 from __future__ import annotations
