@@ -110,6 +110,7 @@ class InboxApp:
         changes nothing: ``build_rest`` meets the same problem and deals with it as it always did."""
         from socialinbox.sync.tasks import TaskResult
 
+        self.window.show_starting()
         self._start_runners()
 
         def on_report(result: object) -> None:
@@ -239,6 +240,7 @@ class InboxApp:
         chosen = self.window.chosen_conversation_id()
         if chosen is not None and self.window.pane.conversation is None:
             self.controller.on_conversation_opened(chosen)
+        self.window.hide_starting()
         self.window.app_started.emit()
 
     def quit(self) -> None:

@@ -29,6 +29,8 @@ from socialinbox.ui.timefmt import local_time
 from socialinbox.ui.views.conversation_pane import ConversationPane
 from socialinbox.ui.views.inbox_delegate import InboxDelegate
 
+STARTING_MESSAGE = "Getting replies, accounts and reminders ready…"
+
 
 class MainWindow(QMainWindow):
     """Signals:
@@ -206,6 +208,15 @@ class MainWindow(QMainWindow):
 
     def show_message(self, text: str, *, error: bool = False) -> None:
         self.statusBar().showMessage(text, 15000 if error else 5000)
+
+    def show_starting(self) -> None:
+        """While a paint-first start builds the rest: the list can be read already, answering is on its way."""
+        self.statusBar().showMessage(STARTING_MESSAGE)
+
+    def hide_starting(self) -> None:
+        """The app is whole; a message shown since (a warning) stays."""
+        if self.statusBar().currentMessage() == STARTING_MESSAGE:
+            self.statusBar().clearMessage()
 
     def is_in_front(self) -> bool:
         return self.isVisible() and not self.isMinimized() and self.isActiveWindow()

@@ -23,6 +23,7 @@ from socialinbox.storage.problems import StorageProblem, StorageUnavailable
 from socialinbox.storage.repository import Repository
 from socialinbox.ui import app as app_module
 from socialinbox.ui.app import InboxApp
+from socialinbox.ui.main_window import STARTING_MESSAGE
 from socialinbox.wiring import build_core, ensure_demo_account
 from tests.fakes import T0, remote_message
 from tests.notification_stub import NotificationService
@@ -168,6 +169,16 @@ def test_a_paint_first_start_warms_up_on_the_task_runner_then_builds_the_rest_he
     qtbot.waitUntil(lambda: built == [True], timeout=20_000)
     assert app.built and warmed_on and warmed_on[0].startswith("socialinbox-task")
     assert "engine" in app.core.__dict__ and "client" in app.core.__dict__  # made during the warm-up
+
+
+def test_the_status_bar_says_answering_is_on_its_way_until_the_app_is_whole(
+    before_the_rest: InboxApp, qtbot: QtBot
+) -> None:
+    status = before_the_rest.window.statusBar()
+    before_the_rest.build_rest_after_warm_up(then=lambda: before_the_rest.start(show=False))
+    assert status.currentMessage() == STARTING_MESSAGE
+    qtbot.waitUntil(lambda: before_the_rest.built, timeout=20_000)
+    assert status.currentMessage() == ""
 
 
 def test_a_failed_warm_up_still_builds_the_rest(
