@@ -201,6 +201,9 @@ def run_bare(args: argparse.Namespace, started: float) -> None:
         for module in PRESCRIBED_LIBRARIES:
             importlib.import_module(module)
         importlib.import_module("keyring").get_keyring()
+        # PySide6's feature hook read every library's source into linecache (about 10 MB); the app drops that once
+        # its warm-up is done, so the libraries' own cost is what remains here too.
+        importlib.import_module("linecache").clearcache()
     app = QApplication(sys.argv)
     window = QMainWindow()
     window.resize(1200, 760)

@@ -10,6 +10,7 @@ rest is then built here, on the GUI thread.
 
 from __future__ import annotations
 
+import linecache
 import logging
 import os
 import sys
@@ -121,6 +122,11 @@ class InboxApp:
                 log.warning("warming up the rest of the app failed: %s", result.error)
             if self.shut_down:
                 return
+            # PySide6 reads the source of every module imported after it (its feature hook looks for its own name
+            # there), and linecache keeps it all: 12 MB of source text once the warm-up has imported the libraries.
+            # Dropped here, when the task runner has finished importing and the scheduler has not started; a
+            # traceback reads its files again.
+            linecache.clearcache()
             try:
                 self.build_rest()
             except StorageUnavailable as error:  # locked, full or read-only since the first screen was read
