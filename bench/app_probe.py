@@ -1,7 +1,8 @@
 """Runs in its own process for the GUI benchmarks (B4-B8) and prints one ``RESULT {json}`` line.
 
     python -m bench.app_probe bare  --t0 T [--scroll N] [--with-libraries]   a bare PySide6 window, an empty list
-    python -m bench.app_probe app   --t0 T --data-dir D [--scroll N] [--until-started]   the real app (run_app)
+    python -m bench.app_probe app   --t0 T --data-dir D [--scroll N] [--until-started]   the real app, started as
+                                                                 the ``socialinbox`` command starts it
     python -m bench.app_probe sync  --data-dir D --messages N    the app while a poll lands N messages (B6)
     python -m bench.app_probe run   --data-dir D                 the real app, window closed to the tray (B7, B8)
     python -m bench.app_probe imports                            time and memory of each group of imports
@@ -224,12 +225,9 @@ def run_app(args: argparse.Namespace, started: float) -> None:
 
     watcher = FirstPaint(is_inbox, after_paint(args, app, started))
     app.installEventFilter(watcher)
-    from pathlib import Path
+    from socialinbox.cli import main as socialinbox_command  # the owner's way in: the command, then run_app
 
-    from socialinbox.paths import paths_in
-    from socialinbox.ui.app import run_app as real_run_app
-
-    real_run_app(paths_in(Path(args.data_dir)))
+    socialinbox_command(["--data-dir", args.data_dir])
 
 
 # In the order a start imports them: the first three before the first paint, the rest after it.

@@ -14,30 +14,40 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from socialinbox import __version__
-from socialinbox.cli import accounts, attachments, conversations, report, sync_command, templates_command
-from socialinbox.cli.output import Command
 from socialinbox.logging_setup import configure_logging
 from socialinbox.paths import AppPaths, default_paths, paths_in
 from socialinbox.storage.problems import StorageUnavailable
-from socialinbox.storage.repository import NotFound
 from socialinbox.wiring import build_core
-
-TOPICS = (
-    accounts.register,
-    sync_command.register,
-    conversations.register,
-    attachments.register,
-    templates_command.register,
-    report.register,
-)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    args = _app_start(arguments)
+    if args is None:  # a command, or a request for help
+        args = build_parser().parse_args(arguments)
     paths = paths_in(args.data_dir) if args.data_dir else default_paths()
     if args.command is None:
         return _open_gui(paths, args)
+    return _run_command(paths, args)
+
+
+def _app_start(arguments: list[str]) -> argparse.Namespace | None:
+    """The options of a start of the app, read without the commands' modules, or None when ``arguments`` name a
+    command or ask for help. The commands import SQLAlchemy, httpx and the keyring: 0.7 s that every start paid before
+    its window appeared, although the window paints before it needs them (docs/performance.md, B4)."""
+    parser = argparse.ArgumentParser(prog="socialinbox", add_help=False)
+    _add_app_options(parser)
+    args, rest = parser.parse_known_args(arguments)
+    if rest:
+        return None
+    args.command = None
+    return args
+
+
+def _run_command(paths: AppPaths, args: argparse.Namespace) -> int:
+    from socialinbox.cli.output import Command
+    from socialinbox.storage.repository import NotFound
+
     configure_logging(paths.log_file, verbose=args.verbose, to_stderr=True)
     try:
         core = build_core(paths)
@@ -74,7 +84,18 @@ def _conversation_id(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The whole command line: the app's options and every topic's commands (each topic registers its own)."""
+    from socialinbox.cli import accounts, attachments, conversations, report, sync_command, templates_command
+
     parser = argparse.ArgumentParser(prog="socialinbox", description="Answer every customer within the hour.")
+    _add_app_options(parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for topic in (accounts, sync_command, conversations, attachments, templates_command, report):
+        topic.register(commands)
+    return parser
+
+
+def _add_app_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--data-dir", type=Path, help="keep the database, settings and logs in this folder")
     parser.add_argument("--verbose", action="store_true", help="debug logging (may include message text)")
@@ -83,7 +104,3 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--open", type=_conversation_id, metavar="CONVERSATION", help="open the app (or the running one) on it"
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for register in TOPICS:
-        register(commands)
-    return parser

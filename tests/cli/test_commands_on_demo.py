@@ -76,3 +76,13 @@ def test_data_folder_is_private_to_the_owner(demo_dir: Path) -> None:
         pytest.skip("POSIX permissions")
     assert (demo_dir.stat().st_mode & 0o777) == 0o700
     assert ((demo_dir / "inbox.sqlite3").stat().st_mode & 0o777) == 0o600
+
+
+def test_help_still_lists_every_command_and_a_wrong_option_is_still_refused(tmp_path: Path) -> None:
+    """A start of the app reads its options without the commands' modules; help and mistakes still get all of it."""
+    shown = cli(tmp_path, "--help").stdout
+    assert all(command in shown for command in ("accounts", "sync", "inbox", "report", "templates"))
+    refused = cli(tmp_path, "--no-such-option", check=False)
+    assert refused.returncode == 2 and "unrecognized arguments: --no-such-option" in refused.stderr
+    bad_id = cli(tmp_path, "--open", "abc", check=False)
+    assert bad_id.returncode == 2 and "a conversation id is a positive number" in bad_id.stderr

@@ -2,7 +2,8 @@
 and the rest (workers, scheduler, notifications, accounts menu) is built right after, so the demo's first poll lands;
 a window closed in between stays closed.
 
-Run in a fresh process, because what counts is what ``run_app`` itself imports (the test session has it all)."""
+Run in a fresh process, started as the ``socialinbox`` command starts the app, because what counts is what a start
+imports (the test session has it all)."""
 
 from __future__ import annotations
 
@@ -79,9 +80,8 @@ class FirstPaint(QObject):
 watcher = FirstPaint()
 app.installEventFilter(watcher)
 QTimer.singleShot(40_000, finish)
-from socialinbox.paths import paths_in
-from socialinbox.ui.app import run_app
-run_app(paths_in(Path(sys.argv[1])), demo=True)
+from socialinbox.cli import main  # the owner's way in: the socialinbox command
+main(["--data-dir", sys.argv[1], "--demo"])
 """.replace("@WARMED_UP@", repr(WARMED_UP))
 
 NOT_BEFORE_THE_FIRST_PAINT = (
