@@ -4,6 +4,7 @@ package installs and uninstalls for one user. Takes about a minute (PyInstaller'
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -86,6 +88,20 @@ def test_frozen_app_passes_its_smoke_test_with_a_clean_stderr(built: Built, tmp_
     assert result.returncode == 0, result.stderr
     assert "smoke-test ok" in result.stdout
     assert _unexpected(result.stderr) == []
+
+
+def test_frozen_app_runs_its_commands_which_it_imports_only_when_asked(built: Built, tmp_path: Path) -> None:
+    """The command line's topics are imported inside ``build_parser`` (a start of the app skips them): still bundled."""
+    command = [str(built.onedir / "socialinbox"), "--data-dir", str(tmp_path / "shop")]
+    listed = subprocess.run([*command, "accounts", "list", "--json"], **_quietly(tmp_path))
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout) == []
+    shown = subprocess.run([*command, "--help"], **_quietly(tmp_path))
+    assert shown.returncode == 0 and all(name in shown.stdout for name in ("accounts", "sync", "inbox", "report"))
+
+
+def _quietly(home: Path) -> dict[str, Any]:
+    return {"capture_output": True, "text": True, "env": _app_env(home), "timeout": 120}
 
 
 def test_onedir_stays_under_the_size_budget(built: Built) -> None:
