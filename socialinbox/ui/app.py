@@ -12,24 +12,22 @@ from __future__ import annotations
 
 import linecache
 import logging
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from importlib import resources
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from socialinbox.paths import AppPaths, paths_in
+from socialinbox.paths import AppPaths
 from socialinbox.sentiment import make_analyzer
 from socialinbox.storage.problems import StorageUnavailable
 from socialinbox.ui.clock_setup import ClockFeature
 from socialinbox.ui.gui_gc import GuiThreadCollector
 from socialinbox.ui.main_window import MainWindow
+from socialinbox.ui.paint_first import WARM_UP_MODULES, WARM_UP_TASK, AfterFirstPaint
 from socialinbox.wiring import Core, build_core, connect_demo_on_first_start, ensure_demo_account
 
 if TYPE_CHECKING:
@@ -45,30 +43,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SNOOZE_CHECK_S = 30
-SMOKE_TEST_TIMEOUT_MS = 15_000
-REST_AT_THE_LATEST_MS = 1_000  # a window that is never painted (started minimized, no compositor) still starts
-WARM_UP_TASK = "warm-up"
-# The core's modules that the rest of the app imports (SQLAlchemy and SQLModel, httpx, the keyring, APScheduler, the
-# reply rules with their regular expressions): about 0.8 s of imports, which froze the painted window for as long
-# while they ran on the GUI thread. None of them imports Qt (import-linter holds the core to that).
-WARM_UP_MODULES = (
-    "socialinbox.storage.repository",
-    "socialinbox.sync.scheduler",
-    "socialinbox.sync.outbox",
-    "socialinbox.template_store",
-    "socialinbox.drafts",
-    "socialinbox.limits",
-    "socialinbox.promises",
-    "socialinbox.sync.reminders",
-    "socialinbox.sync.attachments",
-    *(("jeepney",) if sys.platform.startswith("linux") else ()),  # the freedesktop notifications' D-Bus library
-)
-
 
 def app_icon() -> QIcon:
-    icon_file = resources.files("socialinbox") / "resources" / "icons" / "socialinbox.svg"
-    return QIcon(str(icon_file))
+    return QIcon(_icon_path())
 
 
 class InboxApp:
@@ -284,28 +261,6 @@ def tell_the_inbox_cannot_open(error: StorageUnavailable, parent: QWidget | None
     QMessageBox.critical(parent, "Social Inbox cannot open its inbox", str(error))
 
 
-class AfterFirstPaint(QObject):
-    """Calls ``then`` once, on the event loop's turn after ``widget`` first painted (or after ``latest_ms``)."""
-
-    def __init__(self, widget: QWidget, then: Callable[[], None], latest_ms: int = REST_AT_THE_LATEST_MS) -> None:
-        super().__init__(widget)
-        self._widget = widget
-        self._then: Callable[[], None] | None = then
-        widget.installEventFilter(self)
-        QTimer.singleShot(latest_ms, self, self._run)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._widget and event.type() == QEvent.Type.Paint and self._then is not None:
-            QTimer.singleShot(0, self, self._run)  # after this paint has reached the screen, not inside it
-        return False
-
-    def _run(self) -> None:
-        then, self._then = self._then, None
-        if then is not None:
-            self._widget.removeEventFilter(self)
-            then()
-
-
 def _icon_path() -> str:
     return str(resources.files("socialinbox") / "resources" / "icons" / "socialinbox.svg")
 
@@ -314,7 +269,9 @@ def run_app(
     paths: AppPaths, *, demo: bool = False, smoke_test: bool = False, open_conversation: int | None = None
 ) -> int:
     if smoke_test:
-        return _smoke_test(paths)
+        from socialinbox.ui.smoke_test import run_smoke_test
+
+        return run_smoke_test()
     from socialinbox.ui.single_instance import claim_instance, startup_request
     from socialinbox.ui.theme import ThemeFollower
 
@@ -366,37 +323,3 @@ def run_app(
     session.clear()  # the crash handler and the single-instance server go before the core's last references
     del waiter
     return code
-
-
-def _smoke_test(paths: AppPaths) -> int:
-    """Build the whole app offscreen on a throwaway data folder, wait for the demo's first poll, and exit.
-
-    ``paths`` is left untouched on purpose: a smoke test must never write into the owner's real inbox.
-    """
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    app = QApplication.instance() or QApplication(sys.argv)
-    with tempfile.TemporaryDirectory(prefix="socialinbox-smoke-") as folder:
-        core = build_core(paths_in(Path(folder)))
-        ensure_demo_account(core)
-        inbox = InboxApp(core)
-        outcome = {"rows": 0}
-
-        def check() -> None:
-            outcome["rows"] = inbox.window.inbox_model.rowCount()
-            if outcome["rows"] > 0:
-                app.quit()
-
-        timer = QTimer()
-        timer.timeout.connect(check)
-        timer.start(100)
-        QTimer.singleShot(SMOKE_TEST_TIMEOUT_MS, app.quit)
-        inbox.start()
-        app.exec()
-        timer.stop()
-        inbox.shutdown()
-        inbox.window.deleteLater()
-    if outcome["rows"] <= 0:
-        print("smoke-test FAILED: the demo inbox stayed empty", file=sys.stderr)
-        return 1
-    print(f"smoke-test ok: {outcome['rows']} conversations shown")
-    return 0
