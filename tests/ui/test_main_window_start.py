@@ -38,3 +38,13 @@ def test_the_first_page_is_read_once_when_the_window_is_built(tmp_path: Path, qt
     assert window.inbox_model.rowCount() == 2
     chosen = window.navigation.currentIndex().data(NavigationModel.EntryRole)
     assert isinstance(chosen, NavEntry) and chosen.view is InboxView.NEEDS_REPLY
+
+
+def test_a_warning_shown_while_the_app_starts_outlives_the_starting_message(tmp_path: Path, qtbot: QtBot) -> None:
+    repository = make_repository(tmp_path)
+    window = MainWindow(inbox_sources(lambda: repository), lambda: T0)
+    qtbot.addWidget(window)
+    window.show_starting()
+    window.show_message("Sign-ins will not be kept: no keyring was found.", error=True)
+    window.hide_starting()
+    assert window.statusBar().currentMessage() == "Sign-ins will not be kept: no keyring was found."
