@@ -1,6 +1,7 @@
 """Runs in its own process for the GUI benchmarks (B4-B8) and prints one ``RESULT {json}`` line.
 
-    python -m bench.app_probe bare  --t0 T [--scroll N] [--with-libraries]   a bare PySide6 window, an empty list
+    python -m bench.app_probe bare  --t0 T [--scroll N] [--with-libraries] [--qt-classes C,...]   a bare PySide6
+                                                                 window, an empty list
     python -m bench.app_probe app   --t0 T --data-dir D [--scroll N] [--until-started]   the real app, started as
                                                                  the ``socialinbox`` command starts it
     python -m bench.app_probe sync  --data-dir D --messages N    the app while a poll lands N messages (B6)
@@ -30,6 +31,13 @@ from typing import Any
 for _absent in ("rich", "pygments", "click"):
     sys.modules.setdefault(_absent, None)  # type: ignore[assignment]
 
+# The ``socialinbox`` command imports its own module, and the core it needs, before PySide6 (the window's modules come
+# in ``run_app``). The probe keeps that order: PySide6's import hook reads the source of every module imported after
+# it (``shibokensupport.feature``), so importing Qt first would charge the app about 40 M instructions (3%) that a
+# real start does not pay.
+if sys.argv[1:2] == ["app"]:
+    import socialinbox.cli  # noqa: F401
+
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QListView, QMainWindow, QWidget  # noqa: E402
 
@@ -51,6 +59,29 @@ def trimmed_rss_mb() -> float:
     except (OSError, AttributeError):  # not glibc
         return float("nan")
     return rss_mb()
+
+
+QT_MODULES = ("QtCore", "QtGui", "QtWidgets", "QtNetwork")
+
+
+def qt_classes_made() -> list[str]:
+    """The PySide6 classes this process has created so far ("QtGui.QFont"). PySide6 creates each class, and every
+    enum in it, on first use; a module's namespace holds only the classes made."""
+    made = []
+    for module in QT_MODULES:
+        namespace = sys.modules.get(f"PySide6.{module}")
+        if namespace is not None:
+            made += [f"{module}.{name}" for name, value in vars(namespace).items() if isinstance(value, type)]
+    return sorted(made)
+
+
+def make_qt_classes(names: list[str]) -> None:
+    """Create the named PySide6 classes (and with them their enums), as using them first would."""
+    import importlib
+
+    for name in names:
+        module, _, class_name = name.partition(".")
+        getattr(importlib.import_module(f"PySide6.{module}"), class_name)
 
 
 def cpu_seconds() -> float:
@@ -155,6 +186,7 @@ def _longest_list(view: QListView) -> QListView:
 def after_paint(args: argparse.Namespace, app: QApplication, started: float) -> Callable[[QListView], None]:
     def then(view: QListView) -> None:
         result: dict[str, Any] = {"first_paint_s": time.time() - args.t0, "in_process_s": time.perf_counter() - started}
+        result["qt_classes"] = qt_classes_made()
         if args.until_started or args.scroll:
             # On the event loop's next turn, not inside this paint event: the app goes on as it would.
             heartbeat = Heartbeat()
@@ -193,8 +225,13 @@ PRESCRIBED_LIBRARIES = ("sqlalchemy", "sqlalchemy.orm", "sqlmodel", "httpx", "ke
 
 def run_bare(args: argparse.Namespace, started: float) -> None:
     """``--with-libraries``: the prescribed libraries imported first (and the keyring's backend chosen, as the app's
-    secret store does), so the difference to the app is the app's own share (B5)."""
+    secret store does), so the difference to the app is the app's own share (B5). ``--qt-classes``: the named PySide6
+    classes created first (those the real window had made by its paint), so the difference to the app is what the app
+    does beyond using the same Qt classes (B4)."""
     from PySide6.QtCore import QStringListModel
+
+    if args.qt_classes:
+        make_qt_classes(args.qt_classes.split(","))
 
     if args.with_libraries:
         import importlib
@@ -306,6 +343,7 @@ def main() -> None:
     parser.add_argument("--quit", action="store_true", help="app: quit normally after the figure, not exit at once")
     parser.add_argument("--until-started", action="store_true", help="app: time the rest of the start after the paint")
     parser.add_argument("--with-libraries", action="store_true", help="bare: import the prescribed libraries first")
+    parser.add_argument("--qt-classes", default="", help="bare: create these PySide6 classes first (QtGui.QFont,...)")
     args = parser.parse_args()
     if args.mode == "bare":
         run_bare(args, started)
