@@ -64,10 +64,17 @@ class Core:
 
     @functools.cached_property
     def repository(self) -> Repository:
+        repository = self._recovered_repository
+        self._close_first_screen()  # every read goes through the repository from now on
+        return repository
+
+    @functools.cached_property
+    def _recovered_repository(self) -> Repository:
+        """The repository, once replies a crash left mid-send are marked for the owner to check. Made by ``warm_up``
+        on a worker, or by ``repository`` on first use; the first screen stays open until ``repository`` is asked."""
         from socialinbox.storage.repository import Repository
 
         repository = Repository(self.engine)
-        self._close_first_screen()  # every read goes through the repository from now on
         interrupted = repository.recover_interrupted()
         if interrupted:
             log.warning("%d replies were interrupted mid-send and wait for the owner to check them", len(interrupted))
@@ -97,18 +104,19 @@ class Core:
         return RedactingSecretStore(store), warning  # every token read or stored is redacted from logs from then on
 
     def warm_up(self, modules: Iterable[str]) -> None:
-        """Import ``modules`` and make the engine (connected once), the secret store and the HTTP client: what the
+        """Import ``modules`` and make the engine, the repository, the secret store and the HTTP client: what the
         rest of a paint-first start needs, made on a worker while the painted window stays responsive (run_app).
 
-        Only what nothing else uses yet: the repository itself opens on the GUI thread, because opening it closes
-        the first screen, which the window may be reading at that moment."""
+        Only what nothing else uses yet: the first screen, which the window may be reading at that moment, is closed
+        on the GUI thread, when it first asks for ``repository``."""
         from sqlalchemy.orm import configure_mappers
 
         for module in modules:
             importlib.import_module(module)
         configure_mappers()  # the ORM would map its tables at the first query (30 ms), on the GUI thread
-        with self.engine.connect():
-            pass
+        # SQLAlchemy compiles each statement the first time it runs (about 5 ms each): recovering the outbox and
+        # reading the accounts are the GUI thread's first, as the rest is built. Reading here writes nothing.
+        self._recovered_repository.accounts()
         _ = self._secrets
         _ = self.client
 

@@ -3,9 +3,9 @@
 A real start paints first (docs/performance.md, B4/B5): the core and the main window with its first page are
 built and shown, and everything the first paint does not need (the workers, the scheduler, the answering tools,
 notifications, the tray, the accounts menu, Preferences and Help) comes after that paint. Those modules are imported
-inside ``InboxApp.build_rest`` for that reason. The core's libraries among them (SQLAlchemy, httpx, the keyring) are
-imported first by the task runner (``Core.warm_up``), so the painted window answers the owner while they load; the
-rest is then built here, on the GUI thread.
+inside ``InboxApp.build_rest`` for that reason. They, and the core's libraries among them (SQLAlchemy, httpx, the
+keyring), are imported first by the task runner (``paint_first.warm_up_the_rest``), so the painted window answers the
+owner while they load; the rest is then built here, on the GUI thread, and started on the event loop's next turn.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from socialinbox.storage.problems import StorageUnavailable
 from socialinbox.ui.clock_setup import ClockFeature
 from socialinbox.ui.gui_gc import GuiThreadCollector
 from socialinbox.ui.main_window import MainWindow
-from socialinbox.ui.paint_first import WARM_UP_MODULES, WARM_UP_TASK, AfterFirstPaint
+from socialinbox.ui.paint_first import WARM_UP_TASK, AfterFirstPaint, on_a_later_turn, warm_up_the_rest
 from socialinbox.wiring import Core, build_core, connect_demo_on_first_start, ensure_demo_account
 
 if TYPE_CHECKING:
@@ -82,10 +82,12 @@ class InboxApp:
             self.build_rest()
 
     def build_rest_after_warm_up(self, then: Callable[[], None]) -> None:
-        """A paint-first start's rest without freezing the painted window: the task runner imports the core's
-        libraries and makes the engine, the secret store and the HTTP client (``Core.warm_up``); then the rest is built
-        here, on the GUI thread, and ``then`` is called, unless the owner quit in between. A warm-up that fails
-        changes nothing: ``build_rest`` meets the same problem and deals with it as it always did."""
+        """A paint-first start's rest without freezing the painted window. The task runner imports the rest's modules
+        and makes the engine, the secret store and the HTTP client (``paint_first.warm_up_the_rest``). Then, each on a
+        later turn of the event loop than the one before, so that none freezes the window for long: PySide6's copy of
+        the source text is dropped, the rest is built here, on the GUI thread, and ``then`` is called. Nothing more
+        happens once the owner has quit. A warm-up that fails changes nothing: ``build_rest`` meets the same problem
+        and deals with it as it always did."""
         from socialinbox.sync.tasks import TaskResult
 
         self.window.show_starting()
@@ -101,19 +103,28 @@ class InboxApp:
                 return
             # PySide6 reads the source of every module imported after it (its feature hook looks for its own name
             # there), and linecache keeps it all: 12 MB of source text once the warm-up has imported the libraries.
-            # Dropped here, when the task runner has finished importing and the scheduler has not started; a
-            # traceback reads its files again.
+            # Dropped here (about 9 ms), when the task runner has finished importing and the scheduler has not
+            # started; a traceback reads its files again.
             linecache.clearcache()
+            on_a_later_turn(self.window, build)
+
+        def build() -> None:
+            if self.shut_down:
+                return
             try:
                 self.build_rest()
             except StorageUnavailable as error:  # locked, full or read-only since the first screen was read
                 tell_the_inbox_cannot_open(error, self.window)
                 QApplication.exit(1)
                 return
-            then()
+            on_a_later_turn(self.window, start)
+
+        def start() -> None:
+            if not self.shut_down:
+                then()
 
         self.bridge.report_ready.connect(on_report)
-        self.tasks.run(WARM_UP_TASK, lambda: self.core.warm_up(WARM_UP_MODULES))
+        self.tasks.run(WARM_UP_TASK, lambda: warm_up_the_rest(self.core))
 
     def _start_runners(self) -> None:
         """The bridge and the two task runners: the one door between threads, and what a warm-up runs on."""

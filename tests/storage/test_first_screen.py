@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from socialinbox.domain import Platform, PollResult, RateBudget, RemoteAuthor, Visibility
+from socialinbox.domain import OutboxState, Platform, PollResult, RateBudget, RemoteAuthor, Visibility
 from socialinbox.paths import paths_in
 from socialinbox.secrets import MemorySecretStore
 from socialinbox.storage.first_screen import FirstScreen
@@ -128,6 +128,27 @@ def test_the_core_reads_the_first_screen_until_the_repository_opens(tmp_path: Pa
     repository = core.repository  # opening it closes the first screen; reads go through the repository
     assert core.first_screen is None and core.repository_open
     assert core.accounts() == repository.accounts()
+    core.close()
+
+
+def test_the_warm_up_recovers_the_outbox_off_the_gui_thread_and_leaves_the_first_screen_open(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    paths = paths_in(tmp_path / "shop")
+    first = build_core(paths, secrets=MemorySecretStore())
+    account = first.repository.add_account(Platform.MASTODON, "@shop", T0)
+    first.repository.save_poll(account.id, PollResult((remote_message("m1"),), "c"), T0)
+    (conversation,) = first.repository.conversations()
+    first.repository.queue_reply(conversation.id, "On its way!", T0)
+    first.repository.claim_due_replies(T0)  # then the app dies mid-send
+    first.close()
+
+    core = build_core(paths, secrets=MemorySecretStore(), first_screen=True)
+    core.warm_up([])  # on the task runner, while the window may be reading the first screen
+    assert core.first_screen is not None and not core.repository_open
+    assert "1 replies were interrupted mid-send" in caplog.text  # the owner is told once, as before
+    assert [item.state for item in core.repository.outbox()] == [OutboxState.FAILED]
+    assert core.first_screen is None  # closed when the GUI thread first asked for the repository
     core.close()
 
 

@@ -138,3 +138,17 @@ def test_background_tasks_report_values_and_errors_in_order() -> None:
     assert got[0] == TaskResult("a", "A")
     assert got[1] == TaskResult("b", error="That conversation is gone.", context=7)
     assert order == ["a", "c"]
+
+
+def test_every_job_keeps_its_interval_in_utc(
+    world: SyncWorld, scheduler: SyncScheduler, results: queue.Queue[object]
+) -> None:
+    """An interval is the same in any zone; naming UTC spares APScheduler the look-up of the machine's zone
+    (tzlocal), which it did on the GUI thread as the app started its jobs."""
+    world.add_account()
+    scheduler.add_tick("clock", 30, list)
+    scheduler.start(world.repo.accounts())
+    jobs = scheduler._scheduler.get_jobs()
+    assert len(jobs) == 3  # the account's poll, the outbox, the clock's tick
+    assert all(job.trigger.timezone.utcoffset(None) == timedelta(0) for job in jobs)
+    assert {str(job.trigger.timezone) for job in jobs} == {"UTC"}
