@@ -162,14 +162,17 @@ def _sign_in(smtp: smtplib.SMTP, username: str, password: str) -> None:
 
 
 def _connect(settings: ServerSettings) -> smtplib.SMTP:
+    """Connected, encrypted as ``settings`` say, and greeted with EHLO: the server's features (its ways to sign in)
+    are known only from the EHLO answer, on every port."""
     if settings.security is Security.TLS:
         context = ssl.create_default_context()
-        return smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout_s, context=context)
-    smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_s)
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout_s, context=context)
+    else:
+        smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_s)
     smtp.ehlo()
     if settings.security is Security.STARTTLS:
         smtp.starttls(context=ssl.create_default_context())
-        smtp.ehlo()
+        smtp.ehlo()  # what the server offers may change once the connection is encrypted (sign-in, often)
     return smtp
 
 

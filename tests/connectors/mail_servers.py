@@ -14,6 +14,7 @@ import imaplib
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -176,20 +177,35 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    over_tls: bool = False
 
 
 class SmtpSink:
-    """aiosmtpd in a thread on loopback: records what it is sent; ``mode`` makes it misbehave on purpose."""
+    """aiosmtpd in a thread on loopback: records what it is sent; ``mode`` makes it misbehave on purpose.
 
-    def __init__(self, *, password: str | None = PASSWORD) -> None:
+    ``tls``: a certificate and key (``tests.tls_front.make_certificates``); the server then offers STARTTLS and
+    requires it before anything else, as on port 587, or with ``implicit_tls`` speaks TLS from the first byte, as on
+    port 465. ``sign_ins`` counts the passwords it was sent."""
+
+    def __init__(
+        self, *, password: str | None = PASSWORD, tls: tuple[Path, Path] | None = None, implicit_tls: bool = False
+    ) -> None:
         from aiosmtpd.controller import Controller  # the test extra; imported only where a test needs it
 
         self.received: list[Received] = []
+        self.sign_ins = 0
         self.mode = "ok"
         self.port = free_port()
         options: dict[str, Any] = {}
         if password is not None:
-            options = {"authenticator": self._authenticate, "auth_require_tls": False, "auth_required": True}
+            # Sign-in only over TLS where the server has it; aiosmtpd counts only STARTTLS as TLS there, so a server
+            # that speaks TLS from the first byte leaves the check to the connection itself.
+            require_tls = tls is not None and not implicit_tls
+            options = {"authenticator": self._authenticate, "auth_require_tls": require_tls, "auth_required": True}
+        if tls is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*tls)
+            options |= {"ssl_context": context} if implicit_tls else {"tls_context": context, "require_starttls": True}
         self._password = password
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **options)
 
@@ -203,6 +219,7 @@ class SmtpSink:
     def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
         from aiosmtpd.smtp import AuthResult, LoginPassword
 
+        self.sign_ins += 1
         ok = isinstance(auth_data, LoginPassword) and auth_data.password.decode("utf-8") == self._password
         return AuthResult(success=ok, handled=False)  # False: aiosmtpd answers 535 itself
 
@@ -222,5 +239,7 @@ class SmtpSink:
         if self.mode == "drop":
             server.transport.close()  # the text arrived; the answer never does
             return "250 OK"
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        # aiosmtpd notes TLS in the session only after STARTTLS; from the first byte, the transport carries it.
+        over_tls = session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content, over_tls))
         return "250 2.0.0 Ok: queued"
