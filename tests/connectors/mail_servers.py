@@ -49,12 +49,22 @@ def dovecot_unavailable() -> str | None:
 
 
 class Dovecot:
-    """One Dovecot with one user; tests keep apart by using folders of their own."""
+    """One Dovecot with one user; tests keep apart by using folders of their own.
 
-    def __init__(self) -> None:
+    ``tls``: a certificate and key (``tests.tls_front.make_certificates``); the server then offers STARTTLS on its
+    port, as on port 143, and takes no password from anywhere but this computer before it (Dovecot counts loopback
+    as secure, so the tests' own connection may sign in plainly)."""
+
+    def __init__(self, *, tls: tuple[Path, Path] | None = None) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="socialinbox-dovecot-"))
         self.port = free_port()
+        self._tls = tls
         self._admin: imaplib.IMAP4 | None = None
+
+    @property
+    def log(self) -> str:
+        """Dovecot's own log: a sign-in over TLS is logged with ``TLS``, one in the clear with ``secured``."""
+        return (self.folder / "dovecot.log").read_text(errors="replace")
 
     def start(self) -> None:
         command = ["bash", str(DOVECOT_SCRIPT), "start", str(self.folder), str(self.port), USER, PASSWORD]
@@ -64,18 +74,42 @@ class Dovecot:
             done = subprocess.run(command, timeout=120, stdout=output, stderr=subprocess.STDOUT, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"Dovecot did not start:\n{log.read_text(errors='replace')}")
+        if self._tls is not None:
+            self._restart_with_tls(*self._tls)
+
+    def _restart_with_tls(self, certificate: Path, key: Path) -> None:
+        """The shared script writes a plain server's settings (``ssl = no``); these offer STARTTLS instead."""
+        self._stop_daemon(wait_s=10)
+        settings = self.folder / "dovecot.conf"
+        plain = settings.read_text()
+        assert "\nssl = no\n" in plain, "the shared script's settings changed"
+        settings.write_text(
+            plain.replace("\nssl = no\n", f"\nssl = required\nssl_cert = <{certificate}\nssl_key = <{key}\n").replace(
+                "disable_plaintext_auth = no", "disable_plaintext_auth = yes"
+            )
+        )
+        subprocess.run(["dovecot", "-c", str(settings)], timeout=30, check=True)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"Dovecot with TLS did not open its port:\n{self.log[-2000:]}")
 
     def stop(self) -> None:
         if self._admin is not None:
             with contextlib.suppress(OSError, imaplib.IMAP4.error):
                 self._admin.logout()
+        self._stop_daemon(wait_s=0.5)  # enough to let go of the port; the rest exits by itself
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _stop_daemon(self, wait_s: float) -> None:
         pid_file = self.folder / "run" / "master.pid"
         pid = int(pid_file.read_text().strip()) if pid_file.exists() else None
         subprocess.run(["bash", str(DOVECOT_SCRIPT), "stop", str(self.folder)], timeout=30, check=False)
-        deadline = time.monotonic() + 0.5  # enough to let go of the port; the rest exits by itself
+        deadline = time.monotonic() + wait_s
         while pid is not None and time.monotonic() < deadline and _running(pid):
             time.sleep(0.05)
-        shutil.rmtree(self.folder, ignore_errors=True)
 
     @contextlib.contextmanager
     def imap(self) -> Iterator[imaplib.IMAP4]:

@@ -4,26 +4,22 @@ the owner can act on, before the password leaves the PC."""
 
 from __future__ import annotations
 
-import email.utils
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from socialinbox.connectors.base import TransientError
-from socialinbox.connectors.email import EmailConnector, build_email
 from tests.conftest import FakeClock
-from tests.connectors.mail_servers import PASSWORD, USER, Dovecot, dovecot_unavailable, free_port
+from tests.connectors.mail_servers import PASSWORD, Dovecot, dovecot_unavailable
+from tests.integration.tls_reading import bread_order, reading_connector
 
 if (reason := dovecot_unavailable()) is not None:
     pytest.skip(reason, allow_module_level=True)
 pytest.importorskip("cryptography", reason="the test's certificates are made with cryptography (the keyring's)")
 
 from tests.tls_front import Certificates, TlsFront, make_certificates
-
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -41,44 +37,13 @@ def front(dovecot: Dovecot, tmp_path: Path) -> Iterator[TlsFront]:
     yield from _front(dovecot, make_certificates(tmp_path))
 
 
-def _connector(front: TlsFront, box: str, clock: FakeClock) -> EmailConnector:
-    clock.set(NOW)
-    settings = {
-        "address": USER,
-        "display_name": "Corner Bakery",
-        "imap_host": "127.0.0.1",
-        "imap_port": front.port,
-        "imap_security": "tls",
-        "smtp_host": "127.0.0.1",
-        "smtp_port": free_port(),  # nothing is sent here
-        "smtp_security": "tls",
-        "folder": box,
-        "sent_folder": f"{box}-sent",
-        "timeout_s": 5,
-    }
-    return build_email(settings, clock)
-
-
-def _mail(body: str) -> bytes:
-    lines = [
-        "From: Kim Lee <kim@example.org>",
-        f"To: {USER}",
-        "Subject: Bread order",
-        f"Date: {email.utils.format_datetime(NOW - timedelta(hours=1))}",
-        f"Message-ID: <{uuid.uuid4().hex}@example.org>",
-        "Content-Type: text/plain; charset=utf-8",
-        "MIME-Version: 1.0",
-    ]
-    return ("\r\n".join(lines) + "\r\n\r\n" + body + "\r\n").encode()
-
-
 def test_a_trusted_certificate_reads_the_mail_over_tls(
     front: TlsFront, dovecot: Dovecot, box: str, clock: FakeClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))  # the system's trust, as if the CA were in it
-    dovecot.deliver([(box, _mail("Two rye loaves for Saturday, please."))])
+    dovecot.deliver([(box, bread_order("Two rye loaves for Saturday, please."))])
 
-    result = _connector(front, box, clock).poll(None, PASSWORD, None)
+    result = reading_connector(front.port, "tls", box, clock).poll(None, PASSWORD, None)
 
     assert [m.text for m in result.messages] == ["Subject: Bread order\n\nTwo rye loaves for Saturday, please."]
     assert front.refused == 0 and front.relayed_from_clients > 0
@@ -87,10 +52,10 @@ def test_a_trusted_certificate_reads_the_mail_over_tls(
 def test_an_untrusted_certificate_is_refused_before_the_password_is_sent(
     front: TlsFront, dovecot: Dovecot, box: str, clock: FakeClock
 ) -> None:
-    dovecot.deliver([(box, _mail("Do you bake on Sundays?"))])
+    dovecot.deliver([(box, bread_order("Do you bake on Sundays?"))])
 
     with pytest.raises(TransientError) as refused:
-        _connector(front, box, clock).poll(None, PASSWORD, None)
+        reading_connector(front.port, "tls", box, clock).poll(None, PASSWORD, None)
 
     assert f"The certificate of 127.0.0.1:{front.port} could not be verified" in str(refused.value)
     assert PASSWORD not in str(refused.value)
@@ -104,5 +69,5 @@ def test_a_certificate_for_another_name_is_refused_even_from_a_trusted_authority
     monkeypatch.setenv("SSL_CERT_FILE", str(certificates.ca_file))
     for front in _front(dovecot, certificates):
         with pytest.raises(TransientError, match="could not be verified; check the server name"):
-            _connector(front, box, clock).poll(None, PASSWORD, None)
+            reading_connector(front.port, "tls", box, clock).poll(None, PASSWORD, None)
         assert front.relayed_from_clients == 0
