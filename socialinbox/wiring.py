@@ -114,8 +114,9 @@ class Core:
         for module in modules:
             importlib.import_module(module)
         configure_mappers()  # the ORM would map its tables at the first query (30 ms), on the GUI thread
-        # SQLAlchemy compiles each statement the first time it runs (about 5 ms each): recovering the outbox and
-        # reading the accounts are the GUI thread's first, as the rest is built. Reading here writes nothing.
+        # SQLAlchemy compiles each statement the first time it runs (about 5 ms each). Recovering the outbox (its
+        # one write, which nothing makes before the scheduler starts) and reading the accounts were the GUI thread's
+        # first statements as it built the rest; made here, they are compiled by then.
         self._recovered_repository.accounts()
         _ = self._secrets
         _ = self.client

@@ -5,7 +5,7 @@ built and shown, and everything the first paint does not need (the workers, the 
 notifications, the tray, the accounts menu, Preferences and Help) comes after that paint. Those modules are imported
 inside ``InboxApp.build_rest`` for that reason. They, and the core's libraries among them (SQLAlchemy, httpx, the
 keyring), are imported first by the task runner (``paint_first.warm_up_the_rest``), so the painted window answers the
-owner while they load; the rest is then built here, on the GUI thread, and started on the event loop's next turn.
+owner while they load; the rest is then built here, on the GUI thread, and started on a later turn of the event loop.
 """
 
 from __future__ import annotations
@@ -83,11 +83,11 @@ class InboxApp:
 
     def build_rest_after_warm_up(self, then: Callable[[], None]) -> None:
         """A paint-first start's rest without freezing the painted window. The task runner imports the rest's modules
-        and makes the engine, the secret store and the HTTP client (``paint_first.warm_up_the_rest``). Then, each on a
-        later turn of the event loop than the one before, so that none freezes the window for long: PySide6's copy of
-        the source text is dropped, the rest is built here, on the GUI thread, and ``then`` is called. Nothing more
-        happens once the owner has quit. A warm-up that fails changes nothing: ``build_rest`` meets the same problem
-        and deals with it as it always did."""
+        and makes the engine, the repository, the secret store and the HTTP client (``paint_first.warm_up_the_rest``).
+        Then, each on a later turn of the event loop than the one before, so that none freezes the window for long:
+        PySide6's copy of the source text is dropped, the rest is built here, on the GUI thread, and ``then`` is
+        called. Nothing more happens once the owner has quit. A warm-up that fails changes nothing: ``build_rest``
+        meets the same problem and deals with it as it always did."""
         from socialinbox.sync.tasks import TaskResult
 
         self.window.show_starting()

@@ -2,8 +2,8 @@
 
 The window and its first page are shown first; ``AfterFirstPaint`` then calls the rest on the event loop's next turn.
 The rest begins on the task runner, which imports ``WARM_UP_MODULES`` (``Core.warm_up``) and ``WARM_UP_GUI_MODULES``
-while the painted window stays the owner's (``warm_up_the_rest``); ``InboxApp.build_rest_after_warm_up`` builds the
-rest on the GUI thread once that is done, and ``run_app`` starts it on the turn after.
+while the painted window stays the owner's (``warm_up_the_rest``); ``InboxApp.build_rest_after_warm_up`` then builds
+the rest on the GUI thread and starts it, each step on a later turn of the event loop (``on_a_later_turn``).
 """
 
 from __future__ import annotations
