@@ -5,6 +5,8 @@ as made over TLS; an untrusted one is refused with words the owner can act on, a
 from __future__ import annotations
 
 import re
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -75,3 +77,24 @@ def test_an_untrusted_certificate_is_refused_before_the_password_is_sent(
     assert f"The certificate of 127.0.0.1:{dovecot.port} could not be verified" in str(refused.value)
     assert PASSWORD not in str(refused.value)
     assert _sign_ins(dovecot)[before:] == []
+
+
+def test_new_mail_ends_a_waiting_idle_over_starttls_within_a_second(
+    dovecot: Dovecot, certificates: Certificates, box: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """IDLE reads through TLS, whose buffer ``select`` on the socket cannot see (``ImapIdle._buffered``)."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificates.ca_file))
+    dovecot.create(box)
+    watch = reading_connector(dovecot.port, "starttls", box, clock).watch(PASSWORD)
+    assert watch is not None, "Dovecot advertises IDLE"
+    try:
+        assert watch.wait(5) is True  # a fresh connection always asks for one poll first
+        delivery = threading.Timer(0.3, lambda: dovecot.append(box, bread_order("Still open at six?")))
+        delivery.start()
+        started = time.monotonic()
+        assert watch.wait(10) is True
+        assert time.monotonic() - started < 1.3
+        delivery.join()
+        assert watch.wait(0.3) is False  # told once; the encrypted connection is fine for the next IDLE
+    finally:
+        watch.close()
