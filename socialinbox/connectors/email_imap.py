@@ -109,7 +109,7 @@ class ImapSession:
             else:
                 connection = imaplib.IMAP4(settings.host, settings.port, timeout=settings.timeout_s)
                 if settings.security is Security.STARTTLS:
-                    connection.starttls(ssl.create_default_context())
+                    _start_tls(connection, settings)
         session = cls(connection, settings)
         session._login(password, auth_hint)
         return session
@@ -282,6 +282,16 @@ def _throttled(said: str) -> RateLimited | None:
 
 def _refused(label: str, said: str, hint: str) -> str:
     return f"The mail server {label} refused the sign-in ({said or 'no reason given'}). {hint}".strip()
+
+
+def _start_tls(connection: imaplib.IMAP4, settings: ServerSettings) -> None:
+    """Encrypt the connection before anything secret is sent; a server that does not offer it is a setting to fix
+    (the port or the security), never a reason to sign in in the clear, and not worth retrying as it is."""
+    if "STARTTLS" not in connection.capabilities:
+        with contextlib.suppress(Exception):  # leaving anyway
+            connection.shutdown()
+        raise AuthError(f"The mail server {settings.label} does not offer STARTTLS; check the port and security.")
+    connection.starttls(ssl.create_default_context())
 
 
 @contextlib.contextmanager

@@ -20,6 +20,7 @@ import pytest
 from socialinbox.connectors import email as email_connector
 from socialinbox.connectors.base import AuthError, Rejected, TransientError
 from socialinbox.connectors.email import EmailConnector, build_email, parse_cursor
+from socialinbox.connectors.email_imap import Security
 from socialinbox.domain import Direction, Platform, PollResult, Status
 from socialinbox.storage.repository import Repository
 from tests.conftest import FakeClock
@@ -358,6 +359,16 @@ def test_no_server_listening_is_transient(connector: EmailConnector) -> None:
     gone = dataclasses.replace(connector, imap=dataclasses.replace(connector.imap, port=free_port()))
     with pytest.raises(TransientError, match="Could not reach"):
         gone.poll(None, PASSWORD, None)
+
+
+def test_starttls_asked_of_a_server_without_it_is_a_setting_to_fix_and_no_sign_in_is_made(
+    connector: EmailConnector, dovecot: Dovecot
+) -> None:
+    before = dovecot.log.count("Login: user=")
+    in_the_clear = dataclasses.replace(connector, imap=dataclasses.replace(connector.imap, security=Security.STARTTLS))
+    with pytest.raises(AuthError, match=f"127.0.0.1:{dovecot.port} does not offer STARTTLS; check the port and"):
+        in_the_clear.poll(None, PASSWORD, None)
+    assert dovecot.log.count("Login: user=") == before  # the password never went out in the clear
 
 
 def test_an_attachment_can_be_fetched_again_for_saving(connector: EmailConnector, dovecot: Dovecot, box: str) -> None:
