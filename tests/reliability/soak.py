@@ -1,23 +1,29 @@
 """R8's run, shared by the test (small) and the long run (100,000 messages): 24 hours compressed by a fake clock.
 
-Five accounts (two Mastodon servers, a Telegram bot, two demo shops) poll as the scheduler would (each when its
-report says, backing off and waiting out rate limits), faults are injected at random on every real platform, the
-owner answers and closes conversations, the outbox sends, and the clock's reminder tick runs. Measured: the
-process's memory after warm-up and at the end, messages written versus stored, reminders delivered versus due.
+Five accounts (two Mastodon servers, a Telegram bot, two demo shops), and a sixth, an e-mail shop on the real
+Dovecot and aiosmtpd behind fault-injecting proxies, where those can run (``soak_mail``), poll as the scheduler would
+(each when its report says, backing off and waiting out rate limits), faults are injected at random on every real
+platform, the owner answers and closes conversations, the outbox sends, and the clock's reminder tick runs.
+Measured: the process's memory after warm-up and at the end, messages written versus stored, reminders delivered
+versus due.
 
 The platforms here hold O(1) state (Mastodon's mentions are numbered and generated on demand; Telegram's fake is
-pruned as it goes), so the process's memory is the app's.
+pruned as it goes; the mail shop's list of what it wrote is emptied each round; Dovecot is a process of its own), so
+the process's memory is the app's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import email
 import gc
 import os
 import random
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,6 +37,8 @@ from socialinbox.storage.paging import InboxView
 from socialinbox.sync.reminders import ClockTick, ReminderBatch
 from tests.connectors.fake_telegram import FakeTelegram
 from tests.faults import TELEGRAM, Fault, faults_for
+from tests.reliability.mail_platform import MailShop, mail_servers, mail_shop, unavailable
+from tests.reliability.mail_sends import imap_mix, smtp_mix
 from tests.reliability.platforms import FakeMastodon, Live, TelegramPlatform, mastodon_live
 from tests.reliability.world import World
 
@@ -120,6 +128,9 @@ class SoakOutcome:
     hours: float = 0.0
     written: int = 0
     stored: int = 0
+    mail_written: int = 0  # of ``written``: the e-mail shop's (0 where e-mail cannot run here)
+    mail_stored: int = 0
+    mail_sent_twice: int = 0  # replies the SMTP server took more than once (by Message-ID)
     demo_stored: int = 0
     doubles: int = 0
     faults_met: int = 0
@@ -153,10 +164,30 @@ def fault_mix(live: Live, now: datetime) -> list[tuple[Fault, float]]:
     return [(faults[name], weight) for name, weight in weights.items()]
 
 
+MAIL_SHARE = 0.1  # of the customers' messages, those that come by e-mail (where e-mail can run here)
+
+
+@contextlib.contextmanager
+def soak_mail(seed: int = 24) -> Iterator[MailShop | None]:
+    """The e-mail shop for a soak, or None where the real mail servers cannot run here (``unavailable`` says why)."""
+    if unavailable() is not None:
+        yield None
+        return
+    with mail_servers() as servers, mail_shop(*servers, seed=seed) as shop:
+        yield shop
+
+
 def run_soak(
-    world: World, messages: int, *, hours: float = 24.0, step: timedelta = timedelta(minutes=1), seed: int = 24
+    world: World,
+    messages: int,
+    *,
+    hours: float = 24.0,
+    step: timedelta = timedelta(minutes=1),
+    seed: int = 24,
+    mail: MailShop | None = None,
 ) -> SoakOutcome:
-    """``step``: how far the clock moves between rounds (the scheduler's tick); a round polls what is due."""
+    """``step``: how far the clock moves between rounds (the scheduler's tick); a round polls what is due.
+    ``mail``: an e-mail shop (``soak_mail``) that gets ``MAIL_SHARE`` of the messages, with faults on both servers."""
     rng = random.Random(seed)
     started, outcome = time.monotonic(), SoakOutcome(hours=hours)
     steps = int(timedelta(hours=hours) / step)
@@ -164,6 +195,10 @@ def run_soak(
     world.plan.keep_seen = False  # a day of requests would be the test's memory, not the app's
     with FakeTelegram(now=lambda: world.clock.now().timestamp()) as telegram_server:
         lives, telegram = _connect(world, telegram_server)
+        mail_account = mail.add_to(world) if mail is not None else None
+        if mail is not None:
+            mail.imap_proxy.chaos(imap_mix())
+            mail.smtp_proxy.chaos(smtp_mix())
         tick = ClockTick(world.repo, world.clock, ResponsePolicy)
         tick_started = world.clock.now()
         delivered = DeliveredLog(world.folder / "reminders-delivered.sqlite3")
@@ -171,13 +206,20 @@ def run_soak(
         for round_number in range(steps):
             owed += per_step
             batch, owed = int(owed), owed - int(owed)
-            mastodon_one, mastodon_two = batch * 4 // 10, batch * 3 // 10
+            mailed = round(batch * MAIL_SHARE) if mail is not None else 0
+            mastodon_one, mastodon_two = (batch - mailed) * 4 // 10, (batch - mailed) * 3 // 10
             lives[0].fake.customer_writes(mastodon_one)
             lives[1].fake.customer_writes(mastodon_two)
-            _telegram_writes(telegram, batch - mastodon_one - mastodon_two)
+            _telegram_writes(telegram, batch - mailed - mastodon_one - mastodon_two)
+            if mail is not None and mailed:
+                mail.customer_writes(mailed, world.clock.now())
+                mail.written.clear()  # counted by the soak, not kept
             outcome.written += batch
+            outcome.mail_written += mailed
             _poll_due(world)
             _owner_works(world, rng)
+            if mail_account is not None:
+                _owner_answers_mail(world, mail_account)
             outcome.replies_sent += sum(1 for r in world.sender.send_due() if r.item.state.value == "sent")
             for result in tick():
                 if isinstance(result, ReminderBatch):
@@ -190,6 +232,9 @@ def run_soak(
                 outcome.memory_after_warmup_mb = rss_mb()
             world.clock.advance(seconds=step.total_seconds())
         world.plan.clear()
+        if mail is not None:
+            mail.imap_proxy.clear()
+            mail.smtp_proxy.clear()
         outcome.backlog_at_end = outcome.written - _stored(world)
         day_end = world.clock.now()  # reminders are checked up to here: the catch-up below runs no clock tick
         while _poll_due(world, everyone=True) and outcome.catch_up_rounds < 1000:  # the network is back
@@ -198,6 +243,10 @@ def run_soak(
         gc.collect()
         outcome.memory_at_end_mb = rss_mb()
         _count(world, outcome, delivered, (tick_started, day_end), step)
+        if mail is not None:
+            outcome.faults_met += len(mail.imap_proxy.met) + len(mail.smtp_proxy.met)
+            taken = Counter(email.message_from_bytes(sent.data)["Message-ID"] for sent in mail.smtp.received)
+            outcome.mail_sent_twice = sum(count - 1 for count in taken.values())
     outcome.seconds = time.monotonic() - started
     return outcome
 
@@ -279,6 +328,13 @@ def _owner_works(world: World, rng: random.Random) -> None:
             world.repo.mark_done(conversation.id)
 
 
+def _owner_answers_mail(world: World, account_id: int) -> None:
+    """Mail arrives a minute old and is seldom among the newest conversations: the owner answers the newest one
+    waiting there each round, so replies go out through the faulty SMTP proxy too."""
+    for conversation in world.repo.conversations(InboxView.NEEDS_REPLY, account_id=account_id, limit=1):
+        world.repo.queue_reply(conversation.id, "Thanks! It is ready for pick-up.", world.clock.now())
+
+
 def _count(
     world: World,
     outcome: SoakOutcome,
@@ -294,6 +350,7 @@ def _count(
             )
         ).all()
     outcome.stored = sum(total for platform, total, _ in rows if platform != "demo")
+    outcome.mail_stored = sum(total for platform, total, _ in rows if platform == "email")
     outcome.demo_stored = sum(total for platform, total, _ in rows if platform == "demo")
     outcome.doubles = sum(total - distinct for _, total, distinct in rows)
     outcome.faults_met = sum(world.plan.met.values())
