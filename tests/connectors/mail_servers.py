@@ -76,9 +76,9 @@ class Dovecot:
         if done.returncode != 0:
             raise RuntimeError(f"Dovecot did not start:\n{log.read_text(errors='replace')}")
         if self._tls is not None:
-            self._restart_with_tls(*self._tls)
+            self._reload_with_tls(*self._tls)
 
-    def _restart_with_tls(self, certificate: Path, key: Path) -> None:
+    def _reload_with_tls(self, certificate: Path, key: Path) -> None:
         """The shared script writes a plain server's settings (``ssl = no``); these offer STARTTLS instead. Dovecot
         reads them again when told to reload (SIGHUP), keeping its listening port."""
         settings = self.folder / "dovecot.conf"
