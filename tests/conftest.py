@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import keyring
 import keyring.backend
@@ -31,6 +33,20 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 
     def delete_password(self, service: str, username: str) -> None:
         self.passwords.pop((service, username), None)
+
+
+UI_TESTS = Path(__file__).parent / "ui"
+
+
+@pytest.fixture(autouse=True)
+def collect_on_the_gui_thread(request: pytest.FixtureRequest) -> Iterator[None]:
+    """What a test with Qt objects leaves behind is collected here, on the GUI thread, not by whichever later test's
+    worker thread next passes the collector's threshold: a Qt object freed there crashes the process (the app itself
+    collects on the GUI thread only: ui/gui_gc.py). Every UI test, and any other that used Qt (qtbot, qapp): the R8
+    soak's mail-server threads once collected what R4's windows had left and took the test run down."""
+    yield
+    if request.node.path.is_relative_to(UI_TESTS) or {"qtbot", "qapp"} & set(request.fixturenames):
+        gc.collect()
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,14 +12,6 @@ from socialinbox.secrets import MemorySecretStore
 from socialinbox.ui.notifications import Notifier
 from socialinbox.wiring import Core, build_core
 from tests.notification_stub import NotificationService, notification_service
-
-
-@pytest.fixture(autouse=True)
-def collect_on_the_gui_thread() -> Iterator[None]:
-    """What a UI test leaves behind is collected here, on the GUI thread, not by a later test's worker thread (the
-    app itself collects on the GUI thread: ui/gui_gc.py)."""
-    yield
-    gc.collect()
 
 
 @pytest.fixture
