@@ -64,8 +64,14 @@ class Dovecot:
 
     @property
     def log(self) -> str:
-        """Dovecot's own log: a sign-in over TLS is logged with ``TLS``, one in the clear with ``secured``."""
+        """Dovecot's own log."""
         return (self.folder / "dovecot.log").read_text(errors="replace")
+
+    def sign_ins(self) -> list[str]:
+        """The log's lines for sign-ins, in order: one over TLS carries ``TLS``, one in the clear ``secured``. The
+        tests' own connection signs in once, at its first delivery; a test that counts from a mark taken after that
+        sees only the connector's."""
+        return [line for line in self.log.splitlines() if "imap-login: Info: Login: user=<" in line]
 
     def start(self) -> None:
         command = ["bash", str(DOVECOT_SCRIPT), "start", str(self.folder), str(self.port), USER, PASSWORD]

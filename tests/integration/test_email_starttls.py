@@ -4,7 +4,6 @@ as made over TLS; an untrusted one is refused with words the owner can act on, a
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 import uuid
@@ -44,23 +43,17 @@ def box() -> str:
     return f"t{uuid.uuid4().hex[:10]}"
 
 
-def _sign_ins(dovecot: Dovecot) -> list[str]:
-    """Dovecot's log lines for sign-ins. The tests' own connection signs in once, at its first delivery, which each
-    test makes before it takes its mark; so the lines after the mark are the connector's."""
-    return [line for line in dovecot.log.splitlines() if re.search(r"imap-login: Info: Login: user=<", line)]
-
-
 def test_a_trusted_certificate_reads_the_mail_over_starttls(
     dovecot: Dovecot, certificates: Certificates, box: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     dovecot.deliver([(box, bread_order("Two rye loaves for Saturday, please."))])
-    before = len(_sign_ins(dovecot))
+    before = len(dovecot.sign_ins())
     monkeypatch.setenv("SSL_CERT_FILE", str(certificates.ca_file))  # the system's trust, as if the CA were in it
 
     result = reading_connector(dovecot.port, "starttls", box, clock).poll(None, PASSWORD, None)
 
     assert [m.text for m in result.messages] == ["Subject: Bread order\n\nTwo rye loaves for Saturday, please."]
-    (sign_in,) = _sign_ins(dovecot)[before:]
+    (sign_in,) = dovecot.sign_ins()[before:]
     assert ", TLS," in sign_in  # the password went over the encrypted connection
 
 
@@ -68,7 +61,7 @@ def test_an_untrusted_certificate_is_refused_before_the_password_is_sent(
     dovecot: Dovecot, box: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     dovecot.deliver([(box, bread_order("Do you bake on Sundays?"))])
-    before = len(_sign_ins(dovecot))
+    before = len(dovecot.sign_ins())
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)  # the test CA is not among the system's
 
     with pytest.raises(TransientError) as refused:
@@ -76,7 +69,7 @@ def test_an_untrusted_certificate_is_refused_before_the_password_is_sent(
 
     assert f"The certificate of 127.0.0.1:{dovecot.port} could not be verified" in str(refused.value)
     assert PASSWORD not in str(refused.value)
-    assert _sign_ins(dovecot)[before:] == []
+    assert dovecot.sign_ins()[before:] == []
 
 
 def test_new_mail_ends_a_waiting_idle_over_starttls_within_a_second(
