@@ -16,11 +16,12 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 APT_PKGS=(libglib2.0-0 libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3 dbus-daemon
           libx11-xcb1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
           libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-xfixes0 libxcb-xkb1)
-# The e-mail tests run a real IMAP server (Dovecot) on loopback.
-[ "$EXTRAS" = test ] && APT_PKGS+=(dovecot-imapd)
+# The e-mail tests run a real IMAP server (Dovecot) on loopback; the storage and sync tests run again on a throwaway
+# PostgreSQL (a team's shared inbox; its package brings the unaccent extension that search uses).
+[ "$EXTRAS" = test ] && APT_PKGS+=(dovecot-imapd postgresql)
 # The Bluesky integration test runs the real devnet (../shared/peers/bluesky-devnet.sh) where node and npm exist:
-# a throwaway PostgreSQL, and a C++ toolchain for npm to build better-sqlite3.
-if [ "$EXTRAS" = test ] && command -v npm >/dev/null; then APT_PKGS+=(postgresql build-essential); fi
+# it too starts a throwaway PostgreSQL, and needs a C++ toolchain for npm to build better-sqlite3.
+if [ "$EXTRAS" = test ] && command -v npm >/dev/null; then APT_PKGS+=(build-essential); fi
 # PyInstaller (the frozen-build smoke test, packaging/build.py) needs objdump from binutils.
 if [ "$EXTRAS" = test ] || [ "$EXTRAS" = package ]; then APT_PKGS+=(binutils); fi
 PY="${PYTHON:-python3}"

@@ -12,6 +12,9 @@ import keyring
 import keyring.backend
 import pytest
 
+from socialinbox.storage.engine import sqlite_url
+from tests.postgres_server import PostgresServer, postgres_unavailable
+
 # Before any QApplication exists: tests never need a display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -80,3 +83,50 @@ class FakeClock:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+# --- the database: every test that asks for ``database_url`` runs on SQLite and on a real PostgreSQL ---------------
+
+DATABASES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """SQLite is the app's default; PostgreSQL is the team's shared inbox (settings' ``database_url``). A test marked
+    ``sqlite_only`` checks something only SQLite has (FTS5's own index, the lean write path, the sqlite3 first
+    screen)."""
+    if "database" in metafunc.fixturenames:
+        only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        metafunc.parametrize("database", DATABASES[:1] if only_sqlite else DATABASES, indirect=True)
+
+
+@pytest.fixture
+def database(request: pytest.FixtureRequest) -> str:
+    """Which database the test runs on ("sqlite" or "postgresql")."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    reason = postgres_unavailable()
+    if reason is not None:
+        pytest.skip(reason)
+    server = PostgresServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def database_url(database: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A new, migrated, empty database of the test's kind, as the app's settings would name it."""
+    if database == "sqlite":
+        yield sqlite_url(tmp_path / "inbox.sqlite3")
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = server.new_database()
+    try:
+        yield server.url(name)
+    finally:
+        server.drop_database(name)

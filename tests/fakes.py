@@ -31,9 +31,9 @@ from socialinbox.storage.repository import Repository
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
-def make_repository(folder: Path) -> Repository:
-    """A real SQLite file through the real migrations."""
-    engine = make_engine(sqlite_url(folder / "inbox.sqlite3"))
+def make_repository(folder: Path, url: str | None = None) -> Repository:
+    """A real database through the real migrations: a SQLite file in ``folder``, or the database at ``url``."""
+    engine = make_engine(url or sqlite_url(folder / "inbox.sqlite3"))
     upgrade_to_head(engine)
     return Repository(engine)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 
 from socialinbox.storage.problems import storage_problem
 
@@ -31,7 +31,16 @@ def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
         translate = functools.partial(_translate_error, database=Path(database) if database else None)
         event.listen(engine, "handle_error", translate)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(server_url(url), pool_pre_ping=True)
+
+
+def server_url(url: str) -> URL:
+    """``url`` with the driver the app ships: an owner writes ``postgresql://`` (or Heroku-style ``postgres://``), and
+    SQLAlchemy would take that to mean psycopg2, which the app does not install. A driver named in the URL is kept."""
+    parsed = make_url("postgresql" + url[len("postgres") :] if url.startswith("postgres:") else url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
 
 
 def _translate_error(context: ExceptionContext, database: Path | None) -> BaseException | None:

@@ -2,7 +2,8 @@
 
 SQLite: the FTS5 table ``message_fts`` (migration 0005) ranks each matching message with bm25 (a word in the
 customer's name or handle weighs double); a conversation ranks by its best message. PostgreSQL: the same text through
-``to_tsvector('simple', ...)``, served by the expression GIN index of migration 0005, ranked with ``ts_rank``.
+``to_tsvector('socialinbox_search', ...)`` (``simple`` without accents, as FTS5's ``remove_diacritics``), served by
+the expression GIN index of migration 0006, ranked with ``ts_rank``.
 Other databases find nothing rather than scan every message.
 
 The ranking looks at the newest ``RANK_WINDOW`` matching messages. Finding the matches is cheap at any size; ranking
@@ -49,7 +50,7 @@ LIMIT :limit
 # SQLite fills the bare column m.id from the row that gave min(): the best-matching message.
 
 _POSTGRES_DOCUMENT = (
-    "to_tsvector('simple', coalesce(m.author_name, '') || ' ' || coalesce(m.author_handle, '') || ' ' || "
+    "to_tsvector('socialinbox_search', coalesce(m.author_name, '') || ' ' || coalesce(m.author_handle, '') || ' ' || "
     "coalesce(m.text, ''))"
 )  # exactly the expression of the index ix_message_search, or PostgreSQL will not use it
 _POSTGRES_RANKED = f"""
@@ -57,8 +58,8 @@ SELECT conversation_id, score, message_id FROM (
     SELECT DISTINCT ON (newest.conversation_id) newest.conversation_id AS conversation_id,
            newest.score AS score, newest.id AS message_id
     FROM (
-        SELECT m.id, m.conversation_id, -ts_rank({_POSTGRES_DOCUMENT}, query) AS score
-        FROM message AS m, plainto_tsquery('simple', :words) AS query
+        SELECT m.id, m.conversation_id, -ts_rank({_POSTGRES_DOCUMENT}, query)::float8 AS score
+        FROM message AS m, plainto_tsquery('socialinbox_search', :words) AS query
         WHERE {_POSTGRES_DOCUMENT} @@ query
         ORDER BY m.id DESC LIMIT :window
     ) AS newest
@@ -68,6 +69,9 @@ WHERE score > :score OR (score = :score AND conversation_id > :conversation_id)
 ORDER BY score, conversation_id
 LIMIT :limit
 """  # noqa: S608 -- built from the constant above, never from input
+# ts_rank is a float4. Read as one, a score comes back as its shortest decimal (-0.06079271), which is not the float4
+# the next page compares it with (-0.0607927106...): every page after the first came back empty. As a float8 it
+# makes the round trip exactly.
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -16,8 +16,8 @@ from tests.fakes import T0, customer, make_repository, remote_message
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Repository:
-    repository = make_repository(tmp_path)
+def repo(tmp_path: Path, database_url: str) -> Repository:
+    repository = make_repository(tmp_path, database_url)
     account = repository.add_account(Platform.MASTODON, "@shop", T0).id
     messages = tuple(
         remote_message(f"m{n}", author=customer(n, followers=n * 10), sent_at=T0 + timedelta(minutes=n))

@@ -20,8 +20,8 @@ from tests.fakes import T0, make_repository, remote_message
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Repository:
-    repository = make_repository(tmp_path)
+def repo(tmp_path: Path, database_url: str) -> Repository:
+    repository = make_repository(tmp_path, database_url)
     shop = repository.add_account(Platform.MASTODON, "@shop", T0).id
     chats = repository.add_account(Platform.TELEGRAM, "@bot", T0).id
     for n in range(12):

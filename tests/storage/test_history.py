@@ -22,8 +22,8 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Repository:
-    return make_repository(tmp_path)
+def repo(tmp_path: Path, database_url: str) -> Repository:
+    return make_repository(tmp_path, database_url)
 
 
 def _send(repo: Repository, conversation_id: int, text: str, at, kind: str = "message", follow_up_at=None) -> None:  # type: ignore[no-untyped-def]

@@ -16,8 +16,8 @@ from tests.fakes import T0, make_repository, remote_message
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Repository:
-    return make_repository(tmp_path)
+def repo(tmp_path: Path, database_url: str) -> Repository:
+    return make_repository(tmp_path, database_url)
 
 
 @pytest.fixture

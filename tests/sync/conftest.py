@@ -39,8 +39,8 @@ class SyncWorld:
 
 
 @pytest.fixture
-def world(tmp_path: Path, clock: FakeClock) -> SyncWorld:
-    repo = make_repository(tmp_path)
+def world(tmp_path: Path, clock: FakeClock, database_url: str) -> SyncWorld:
+    repo = make_repository(tmp_path, database_url)
     fakes: dict[int, FakeConnector] = {}
     secrets = MemorySecretStore()
     pool = ConnectorPool(registry_for(fakes), clock)

@@ -22,8 +22,8 @@ POLICY = ResponsePolicy()
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Repository:
-    return make_repository(tmp_path)
+def repo(tmp_path: Path, database_url: str) -> Repository:
+    return make_repository(tmp_path, database_url)
 
 
 def _customer_writes(repo: Repository, account: int, n: int, at) -> int:  # type: ignore[no-untyped-def]
