@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, ExceptionContext, make_url
 
-from socialinbox.storage.problems import storage_problem
+from socialinbox.storage.problems import server_problem, storage_problem
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -31,7 +31,17 @@ def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
         translate = functools.partial(_translate_error, database=Path(database) if database else None)
         event.listen(engine, "handle_error", translate)
         return engine
-    return create_engine(server_url(url), pool_pre_ping=True)
+    parsed = server_url(url)
+    where = parsed.render_as_string(hide_password=True)
+    try:
+        engine = create_engine(parsed, pool_pre_ping=True)
+    except ImportError as error:  # the driver is an extra: pip install 'socialinbox[postgres]'
+        reason = (
+            f"its driver ({error.name}) is not installed; use a postgresql:// URL and install socialinbox[postgres]"
+        )
+        raise server_problem(reason, where) from error
+    event.listen(engine, "handle_error", functools.partial(_translate_server_error, where=where))
+    return engine
 
 
 def server_url(url: str) -> URL:
@@ -48,6 +58,19 @@ def _translate_error(context: ExceptionContext, database: Path | None) -> BaseEx
     problem = storage_problem(context.original_exception, database)
     if problem is not None:
         problem.__cause__ = context.original_exception
+    return problem
+
+
+def _translate_server_error(context: ExceptionContext, where: str) -> BaseException | None:
+    """A server that cannot be reached, is gone mid-way or refuses the sign-in is the owner's to fix, not a bug: the
+    app keeps running and says what to check (the driver's first line: "Connection refused", "password
+    authentication failed for user ..."). Anything else is left as it is."""
+    error = context.original_exception
+    if not (context.is_disconnect or type(error).__name__ == "OperationalError"):
+        return None
+    reason = (str(error).strip().splitlines() or ["no answer"])[0]
+    problem = server_problem(reason.removeprefix("connection failed: "), where)
+    problem.__cause__ = error
     return problem
 
 

@@ -18,6 +18,7 @@ class StorageProblem(enum.StrEnum):
     DISK_ERROR = "disk-error"
     DAMAGED = "damaged"
     UPGRADE_FAILED = "upgrade-failed"
+    SERVER_UNREACHABLE = "server-unreachable"  # a team's database on a server (PostgreSQL)
 
 
 class StorageUnavailable(Exception):
@@ -67,6 +68,17 @@ def storage_problem(error: BaseException, database: Path | None = None) -> Stora
     file = str(database) if database else "the inbox database"
     folder = str(database.parent) if database else "the data folder"
     return StorageUnavailable(problem, _ADVICE[problem].format(file=file, folder=folder))
+
+
+def server_problem(reason: str, where: str) -> StorageUnavailable:
+    """The owner-facing error for a team database on a server that cannot be reached or refuses the app. ``reason``
+    is the driver's first line ("Connection refused", "password authentication failed"); ``where`` never holds the
+    password."""
+    return StorageUnavailable(
+        StorageProblem.SERVER_UNREACHABLE,
+        f"Social Inbox cannot use the team's database ({where}): {reason}. Nothing was lost; check that the server "
+        "is running and the database_url setting, and Social Inbox carries on once the server answers.",
+    )
 
 
 def folder_problem(error: OSError, database: Path) -> StorageUnavailable:
