@@ -58,9 +58,11 @@ class Core:
 
     @functools.cached_property
     def engine(self) -> Engine:
-        from socialinbox.storage.engine import make_engine, sqlite_url
+        from socialinbox.storage.engine import database_password_key, make_engine, sqlite_url
 
-        return make_engine(self.database_url or sqlite_url(self.paths.database))
+        if self.database_url is None:
+            return make_engine(sqlite_url(self.paths.database))
+        return make_engine(self.database_url, password=self.secrets.get(database_password_key(self.database_url)))
 
     @functools.cached_property
     def repository(self) -> Repository:
@@ -205,10 +207,29 @@ def build_core(
     server = settings.database_url or None
     reader = FirstScreen.open(sqlite_file, head_revisions()) if first_screen and server is None else None
     core = Core(paths, settings, clock or SystemClock(), server, secrets, transport, reader)
+    if server is not None:
+        _keep_the_database_password_in_the_keyring(core)
     if reader is None:  # a new file, an upgrade to run, a server database, or the command line: open it now
         upgrade_with_backup(core.engine, None if settings.database_url else sqlite_file)
         _ = core.repository
     return core
+
+
+def _keep_the_database_password_in_the_keyring(core: Core) -> None:
+    """Secrets live in the keyring only: a password written into ``database_url`` is moved there, and the settings
+    are saved without it. Where there is no keyring it stays where the owner wrote it (the app says that sign-ins
+    are not kept: ``secrets_warning``)."""
+    from socialinbox.storage.engine import database_password_key, without_password
+
+    assert core.database_url is not None
+    url, password = without_password(core.database_url)
+    if password is None or not core.secrets.persistent:
+        return
+    core.secrets.set(database_password_key(url), password)
+    core.settings = dataclasses.replace(core.settings, database_url=url)
+    save_settings(core.paths.settings_file, core.settings)
+    core.database_url = url
+    log.info("the database password was moved from the settings to the keyring")
 
 
 def upgrade_with_backup(engine: Engine, database: Path | None) -> None:

@@ -21,8 +21,9 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
-    """Create the engine for ``url``. Never called at import time: the composition roots call it."""
+def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, password: str | None = None) -> Engine:
+    """Create the engine for ``url``. Never called at import time: the composition roots call it. ``password``: a
+    server's, from the keyring, used when the URL names none (``database_password_key``)."""
     if url.startswith("sqlite"):
         timeout_s = busy_timeout_ms / 1000
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout_s})
@@ -33,6 +34,8 @@ def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
         return engine
     parsed = server_url(url)
     where = parsed.render_as_string(hide_password=True)
+    if password is not None and parsed.password is None:
+        parsed = parsed.set(password=password)
     try:
         engine = create_engine(parsed, pool_pre_ping=True)
     except ImportError as error:  # the driver is an extra: pip install 'socialinbox[postgres]'
@@ -59,6 +62,21 @@ def _translate_error(context: ExceptionContext, database: Path | None) -> BaseEx
     if problem is not None:
         problem.__cause__ = context.original_exception
     return problem
+
+
+def without_password(url: str) -> tuple[str, str | None]:
+    """A server URL as the settings keep it (no password), and the password it held, if any."""
+    parsed = make_url(url)
+    if parsed.password is None:
+        return url, None
+    bare = URL.create(parsed.drivername, parsed.username, None, parsed.host, parsed.port, parsed.database, parsed.query)
+    return bare.render_as_string(hide_password=False), str(parsed.password)  # (``set`` takes None as "unchanged")
+
+
+def database_password_key(url: str) -> str:
+    """The keyring entry of the password for the server database at ``url``: one per user, server and database."""
+    parsed = server_url(url)
+    return f"database-{parsed.username}@{parsed.host}:{parsed.port or ''}/{parsed.database}"
 
 
 def _translate_server_error(context: ExceptionContext, where: str) -> BaseException | None:

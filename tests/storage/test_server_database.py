@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from socialinbox.cli import main
-from socialinbox.paths import paths_in
-from socialinbox.storage.engine import make_engine, server_url
+from socialinbox.paths import AppPaths, paths_in
+from socialinbox.secrets import MemorySecretStore
+from socialinbox.storage.engine import database_password_key, make_engine, server_url
 from socialinbox.storage.problems import StorageProblem, StorageUnavailable
 from socialinbox.storage.repository import Repository
+from socialinbox.wiring import build_core
 from tests.connectors.mail_servers import free_port
 from tests.postgres_server import PostgresServer
 
@@ -81,5 +83,58 @@ def test_a_team_inbox_keeps_its_messages_on_the_server_not_in_the_data_folder(
             assert sum(Repository(engine).counts().needs_reply_by_account.values()) > 0
         finally:
             engine.dispose()
+    finally:
+        postgres_server.drop_database(name)
+
+
+class KeptSecrets(MemorySecretStore):
+    persistent = True  # as the system's keyring is
+
+
+def _team_settings(tmp_path: Path, url: str) -> AppPaths:
+    paths = paths_in(tmp_path)
+    paths.config_dir.mkdir(parents=True)
+    paths.settings_file.write_text(json.dumps({"database_url": url}))
+    return paths
+
+
+def test_a_password_written_into_the_setting_is_moved_to_the_keyring(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    name = postgres_server.new_database()
+    try:
+        with_password = postgres_server.url(name).replace("postgres@", "postgres:s3cr%C3%ABt@")
+        paths = _team_settings(tmp_path, with_password)
+        secrets = KeptSecrets()
+        core = build_core(paths, secrets=secrets)
+        try:
+            assert "s3cr" not in paths.settings_file.read_text()
+            assert json.loads(paths.settings_file.read_text())["database_url"] == postgres_server.url(name)
+            assert secrets.get(database_password_key(postgres_server.url(name))) == "s3crët"
+            assert core.engine.url.password == "s3crët"  # and the app signs in with it
+        finally:
+            core.close()
+        again = build_core(paths, secrets=secrets)  # the next start reads it from the keyring
+        try:
+            assert again.engine.url.password == "s3crët"
+        finally:
+            again.close()
+    finally:
+        postgres_server.drop_database(name)
+
+
+def test_without_a_keyring_the_password_stays_where_the_owner_wrote_it(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    name = postgres_server.new_database()
+    try:
+        with_password = postgres_server.url(name).replace("postgres@", "postgres:s3cret@")
+        paths = _team_settings(tmp_path, with_password)
+        core = build_core(paths, secrets=MemorySecretStore())  # forgotten at quit: moving it would lose it
+        try:
+            assert json.loads(paths.settings_file.read_text())["database_url"] == with_password
+            assert core.engine.url.password == "s3cret"
+        finally:
+            core.close()
     finally:
         postgres_server.drop_database(name)
