@@ -99,6 +99,10 @@ class OutboxMixin:
                 )
                 .order_by(col(OutboxRow.created_at), col(OutboxRow.id))
                 .limit(limit)
+                # A team's copies of the app share one PostgreSQL database, each with its own write lock: the rows
+                # one copy is claiming are locked until it commits, and the others pass over them. SQLite has one
+                # writer at a time and no such clause (SQLAlchemy leaves it out there).
+                .with_for_update(skip_locked=True)
             )
             if account_id is not None:
                 query = query.where(col(OutboxRow.account_id) == account_id)

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -42,6 +43,8 @@ from socialinbox.storage.models import AccountRow, ConversationRow, MessageRow
 from socialinbox.storage.paging import InboxCounts, InboxView, PageAfter
 from socialinbox.storage.row_values import to_conversations
 from socialinbox.storage.search import SearchAfter, SearchHit, search_conversations
+
+_POLL_ATTEMPTS = 3  # a race with another copy is settled by the second; a third would be a bug
 
 
 class NotFound(LookupError):
@@ -159,7 +162,22 @@ class Repository(outbox_queries.OutboxMixin, answering_queries.AnsweringMixin, h
     def save_poll(
         self, account_id: int, result: PollResult, now: datetime, next_poll_at: datetime | None = None
     ) -> SavedPoll:
-        """Store a poll's messages and advance the cursor in the same transaction: all or nothing."""
+        """Store a poll's messages and advance the cursor in the same transaction: all or nothing.
+
+        A team's copies of the app share one PostgreSQL database and may store the same messages at the same moment.
+        The copy whose transaction meets the other's rows on a unique key rolls back and stores again, now finding
+        them: the messages are there once, and the poll is not an error."""
+        for attempt in range(1, _POLL_ATTEMPTS + 1):
+            try:
+                return self._save_poll_once(account_id, result, now, next_poll_at)
+            except IntegrityError:
+                if attempt == _POLL_ATTEMPTS:
+                    raise  # not a race that a second look settles: a bug to see
+        raise AssertionError("unreachable")
+
+    def _save_poll_once(
+        self, account_id: int, result: PollResult, now: datetime, next_poll_at: datetime | None
+    ) -> SavedPoll:
         with self._writing() as session:
             account = self._account_row(session, account_id)
             stored = store_messages(session, account_id, result.messages, now)

@@ -3,12 +3,18 @@ cannot be used (the rest of the storage tests run on a real server too: tests/co
 
 from __future__ import annotations
 
+import functools
 import json
+import threading
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar, cast
 
 import pytest
 
 from socialinbox.cli import main
+from socialinbox.domain import Platform, PollResult
 from socialinbox.paths import AppPaths, paths_in
 from socialinbox.secrets import MemorySecretStore
 from socialinbox.storage.engine import database_password_key, make_engine, server_url
@@ -16,7 +22,10 @@ from socialinbox.storage.problems import StorageProblem, StorageUnavailable
 from socialinbox.storage.repository import Repository
 from socialinbox.wiring import build_core
 from tests.connectors.mail_servers import free_port
+from tests.fakes import T0, customer, remote_message
 from tests.postgres_server import PostgresServer
+
+T = TypeVar("T")
 
 
 @pytest.mark.parametrize(
@@ -87,6 +96,29 @@ def test_a_team_inbox_keeps_its_messages_on_the_server_not_in_the_data_folder(
         postgres_server.drop_database(name)
 
 
+def at_once(*calls: Callable[[], T]) -> list[T]:
+    """Run ``calls`` on threads of their own, released together; their results, or the first error raised."""
+    start = threading.Barrier(len(calls))
+    results: list[T | BaseException] = [RuntimeError("did not finish")] * len(calls)
+
+    def run(index: int) -> None:
+        start.wait()
+        try:
+            results[index] = calls[index]()
+        except BaseException as error:  # raised below, on the test's thread
+            results[index] = error
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return cast(list[T], results)
+
+
 class KeptSecrets(MemorySecretStore):
     persistent = True  # as the system's keyring is
 
@@ -137,4 +169,62 @@ def test_without_a_keyring_the_password_stays_where_the_owner_wrote_it(
         finally:
             core.close()
     finally:
+        postgres_server.drop_database(name)
+
+
+def test_two_copies_of_the_app_on_one_team_database_never_take_the_same_reply(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    """A team runs the app on several computers against one database, and each has an outbox worker. A reply must
+    go to exactly one of them, or the customer gets it twice."""
+    name = postgres_server.new_database()
+    engines = [make_engine(postgres_server.url(name)) for _ in range(2)]
+    try:
+        first, second = (Repository(engine) for engine in engines)
+        account = first.add_account(Platform.DEMO, "@shop", T0).id
+        saved = first.save_poll(
+            account, PollResult(tuple(remote_message(f"m{n}", thread_key=f"t{n}") for n in range(40)), None), T0
+        )
+        queued = {first.queue_reply(c.id, "Thanks!", T0).id for c in saved.conversations}
+
+        def take_all(repo: Repository) -> list[int]:
+            taken: list[int] = []
+            while claimed := repo.claim_due_replies(T0 + timedelta(minutes=1), limit=3):
+                taken += [reply.item.id for reply in claimed]
+            return taken
+
+        first_took, second_took = at_once(functools.partial(take_all, first), functools.partial(take_all, second))
+        assert sorted(first_took + second_took) == sorted(queued)  # each reply taken once: none twice, none left
+    finally:
+        for engine in engines:
+            engine.dispose()
+        postgres_server.drop_database(name)
+
+
+def test_two_copies_storing_the_same_poll_at_once_store_each_message_once_and_both_succeed(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    """Both copies poll the shop's accounts; when they store the same new messages at the same moment, the one that
+    meets the other's rows on a unique key (a contact, a message) must not fail its poll, nor store them twice."""
+    name = postgres_server.new_database()
+    engines = [make_engine(postgres_server.url(name)) for _ in range(2)]
+    try:
+        copies = [Repository(engine) for engine in engines]
+        account = copies[0].add_account(Platform.DEMO, "@shop", T0).id
+        for round_ in range(5):
+            poll = PollResult(
+                tuple(
+                    remote_message(f"r{round_}-{n}", author=customer(100 * round_ + n), thread_key=f"t{round_}-{n % 5}")
+                    for n in range(30)
+                ),
+                None,
+            )
+            saved = at_once(*(functools.partial(repo.save_poll, account, poll, T0) for repo in copies))
+            assert sum(len(one.new_messages) for one in saved) == 30  # new to one copy only: it alone tells its owner
+        with engines[0].connect() as connection:
+            stored = connection.exec_driver_sql("SELECT count(*), count(DISTINCT remote_id) FROM message").one()
+        assert tuple(stored) == (150, 150)
+    finally:
+        for engine in engines:
+            engine.dispose()
         postgres_server.drop_database(name)
