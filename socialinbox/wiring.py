@@ -217,15 +217,19 @@ def build_core(
 
 def _keep_the_database_password_in_the_keyring(core: Core) -> None:
     """Secrets live in the keyring only: a password written into ``database_url`` is moved there, and the settings
-    are saved without it. Where there is no keyring it stays where the owner wrote it (the app says that sign-ins
-    are not kept: ``secrets_warning``)."""
+    are saved without it. Where there is no keyring, or it does not keep what it is given, the password stays where
+    the owner wrote it: moving it would lose it (the app says that sign-ins are not kept: ``secrets_warning``)."""
     from socialinbox.storage.engine import database_password_key, without_password
 
     assert core.database_url is not None
     url, password = without_password(core.database_url)
     if password is None or not core.secrets.persistent:
         return
-    core.secrets.set(database_password_key(url), password)
+    key = database_password_key(url)
+    core.secrets.set(key, password)
+    if core.secrets.get(key) != password:  # a keyring that drops what it is given (keyring's null backend)
+        log.warning("the keyring did not keep the database password; it stays in the settings")
+        return
     core.settings = dataclasses.replace(core.settings, database_url=url)
     save_settings(core.paths.settings_file, core.settings)
     core.database_url = url

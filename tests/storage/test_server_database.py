@@ -155,14 +155,20 @@ def test_a_password_written_into_the_setting_is_moved_to_the_keyring(
         postgres_server.drop_database(name)
 
 
-def test_without_a_keyring_the_password_stays_where_the_owner_wrote_it(
-    tmp_path: Path, postgres_server: PostgresServer
+class DroppingSecrets(KeptSecrets):
+    def set(self, key: str, secret: str) -> None:
+        """As keyring's null backend does: accepts everything, keeps nothing."""
+
+
+@pytest.mark.parametrize("secrets", [MemorySecretStore, DroppingSecrets])
+def test_without_a_keyring_that_keeps_it_the_password_stays_where_the_owner_wrote_it(
+    tmp_path: Path, postgres_server: PostgresServer, secrets: type[MemorySecretStore]
 ) -> None:
     name = postgres_server.new_database()
     try:
         with_password = postgres_server.url(name).replace("postgres@", "postgres:s3cret@")
         paths = _team_settings(tmp_path, with_password)
-        core = build_core(paths, secrets=MemorySecretStore())  # forgotten at quit: moving it would lose it
+        core = build_core(paths, secrets=secrets())  # forgotten at quit, or never kept: moving it would lose it
         try:
             assert json.loads(paths.settings_file.read_text())["database_url"] == with_password
             assert core.engine.url.password == "s3cret"
