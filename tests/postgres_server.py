@@ -65,15 +65,23 @@ class PostgresServer:
         if os.geteuid() == 0:
             shutil.chown(self.folder, "postgres")
         self._run("initdb", "-D", str(self.folder / "data"), "-U", "postgres", "-A", "trust", "-E", "UTF8")
-        options = f"-h 127.0.0.1 -p {self.port} -k {self.folder} -c fsync=off -c full_page_writes=off"
-        self._run("pg_ctl", "-D", str(self.folder / "data"), "-l", str(self.folder / "server.log"), "-w", "-o",
-                  options, "start")  # fmt: skip
+        self.serve()
         self._admin("CREATE DATABASE " + _TEMPLATE)
         engine = make_engine(self.url(_TEMPLATE))
         try:
             upgrade_to_head(engine)
         finally:
             engine.dispose()  # a template must have no connections when it is copied
+
+    def serve(self) -> None:
+        """Start serving (again, after ``go_down``): same port, same databases."""
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.folder} -c fsync=off -c full_page_writes=off"
+        self._run("pg_ctl", "-D", str(self.folder / "data"), "-l", str(self.folder / "server.log"), "-w", "-o",
+                  options, "start")  # fmt: skip
+
+    def go_down(self) -> None:
+        """The server stops as when its machine is switched off (``immediate``: no goodbye to the clients)."""
+        self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "-w", "stop")
 
     def stop(self) -> None:
         if (self.folder / "data" / "postmaster.pid").exists():

@@ -40,7 +40,10 @@ class SyncWorld:
 
 @pytest.fixture
 def world(tmp_path: Path, clock: FakeClock, database_url: str) -> SyncWorld:
-    repo = make_repository(tmp_path, database_url)
+    return make_world(make_repository(tmp_path, database_url), clock)
+
+
+def make_world(repo: Repository, clock: FakeClock) -> SyncWorld:
     fakes: dict[int, FakeConnector] = {}
     secrets = MemorySecretStore()
     pool = ConnectorPool(registry_for(fakes), clock)
