@@ -13,7 +13,7 @@ import keyring.backend
 import pytest
 
 from socialinbox.storage.engine import sqlite_url
-from tests.postgres_server import PostgresServer, postgres_unavailable
+from tests.postgres_server import PostgresServer, running_postgres
 
 # Before any QApplication exists: tests never need a display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -107,15 +107,8 @@ def database(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    reason = postgres_unavailable()
-    if reason is not None:
-        pytest.skip(reason)
-    server = PostgresServer()
-    server.start()
-    try:
+    with running_postgres() as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

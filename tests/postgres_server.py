@@ -9,13 +9,16 @@ test`` installs it, so CI runs them.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine
 
 from socialinbox.storage.engine import make_engine, server_url
@@ -51,6 +54,21 @@ def _user_exists(name: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+@contextlib.contextmanager
+def running_postgres() -> Iterator[PostgresServer]:
+    """A started server for a test or a session, stopped and deleted after it; skips the test, saying why, where
+    PostgreSQL cannot run."""
+    reason = postgres_unavailable()
+    if reason is not None:
+        pytest.skip(reason)
+    server = PostgresServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 class PostgresServer:

@@ -11,22 +11,15 @@ from sqlalchemy import text
 from socialinbox.domain import Health, PollResult
 from tests.conftest import FakeClock
 from tests.fakes import make_repository, remote_message
-from tests.postgres_server import PostgresServer, postgres_unavailable
+from tests.postgres_server import PostgresServer, running_postgres
 from tests.sync.conftest import make_world
 
 
 @pytest.fixture
 def own_server() -> Iterator[PostgresServer]:
     """A server of the test's own: it is switched off and on, which the shared one must not be."""
-    reason = postgres_unavailable()
-    if reason is not None:
-        pytest.skip(reason)
-    server = PostgresServer()
-    server.start()
-    try:
+    with running_postgres() as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_polls_while_the_server_is_down_lose_nothing_and_the_next_poll_after_it_is_back_stores_once(
