@@ -26,6 +26,7 @@ from socialinbox.storage.migrate import upgrade_to_head
 from tests.connectors.mail_servers import free_port
 
 _TEMPLATE = "socialinbox_head"
+CLERK, CLERK_PASSWORD = "clerk", "s3cret-clerk"  # the one role that must sign in with a password (the rest: trust)
 
 
 def postgres_binaries() -> Path | None:
@@ -83,7 +84,10 @@ class PostgresServer:
         if os.geteuid() == 0:
             shutil.chown(self.folder, "postgres")
         self._run("initdb", "-D", str(self.folder / "data"), "-U", "postgres", "-A", "trust", "-E", "UTF8")
+        access = self.folder / "data" / "pg_hba.conf"  # the first line that matches decides
+        access.write_text(f"host all {CLERK} 127.0.0.1/32 scram-sha-256\n" + access.read_text())
         self.serve()
+        self._admin(f"CREATE ROLE {CLERK} LOGIN PASSWORD '{CLERK_PASSWORD}'")
         self._admin("CREATE DATABASE " + _TEMPLATE)
         engine = make_engine(self.url(_TEMPLATE))
         try:
@@ -106,9 +110,9 @@ class PostgresServer:
             self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "-w", "stop")
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def url(self, database: str) -> str:
-        """How an owner would write it in the settings: no driver named (the app picks psycopg)."""
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+    def url(self, database: str, user: str = "postgres") -> str:
+        """How an owner would write it in the settings: no driver named (the app picks psycopg), no password."""
+        return f"postgresql://{user}@127.0.0.1:{self.port}/{database}"
 
     def new_database(self) -> str:
         """A database at the schema's head, no rows; its name."""

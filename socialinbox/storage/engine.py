@@ -84,7 +84,7 @@ def _translate_server_error(context: ExceptionContext, where: str) -> BaseExcept
     app keeps running and says what to check (the driver's first line: "Connection refused", "password
     authentication failed for user ..."). Anything else is left as it is."""
     error = context.original_exception
-    if not (context.is_disconnect or type(error).__name__ == "OperationalError"):
+    if not (context.is_disconnect or isinstance(error, context.dialect.loaded_dbapi.OperationalError)):
         return None
     reason = (str(error).strip().splitlines() or ["no answer"])[0]
     problem = server_problem(reason.removeprefix("connection failed: "), where)

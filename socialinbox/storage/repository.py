@@ -167,13 +167,14 @@ class Repository(outbox_queries.OutboxMixin, answering_queries.AnsweringMixin, h
         A team's copies of the app share one PostgreSQL database and may store the same messages at the same moment.
         The copy whose transaction meets the other's rows on a unique key rolls back and stores again, now finding
         them: the messages are there once, and the poll is not an error."""
-        for attempt in range(1, _POLL_ATTEMPTS + 1):
+        attempt = 1
+        while True:
             try:
                 return self._save_poll_once(account_id, result, now, next_poll_at)
             except IntegrityError:
                 if attempt == _POLL_ATTEMPTS:
                     raise  # not a race that a second look settles: a bug to see
-        raise AssertionError("unreachable")
+                attempt += 1
 
     def _save_poll_once(
         self, account_id: int, result: PollResult, now: datetime, next_poll_at: datetime | None

@@ -23,7 +23,7 @@ from socialinbox.storage.repository import Repository
 from socialinbox.wiring import build_core
 from tests.connectors.mail_servers import free_port
 from tests.fakes import T0, customer, remote_message
-from tests.postgres_server import PostgresServer
+from tests.postgres_server import CLERK, CLERK_PASSWORD, PostgresServer
 
 T = TypeVar("T")
 
@@ -49,6 +49,19 @@ def test_a_server_that_is_not_there_is_an_error_for_the_owner_without_the_passwo
     message = str(raised.value)
     assert "127.0.0.1" in message and "Connection refused" in message and "database_url" in message
     assert "hunter2" not in message
+
+
+def test_a_refused_password_is_named_and_the_keyrings_password_signs_in(postgres_server: PostgresServer) -> None:
+    url = postgres_server.url("postgres", user=CLERK)
+    with pytest.raises(StorageUnavailable, match=f'password authentication failed for user "{CLERK}"') as raised:
+        Repository(make_engine(url, password="not-it")).accounts()
+    assert "not-it" not in str(raised.value)
+    engine = make_engine(url, password=CLERK_PASSWORD)  # as Core.engine passes it from the keyring
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT current_user").scalar() == CLERK
+    finally:
+        engine.dispose()
 
 
 def test_a_database_that_does_not_exist_is_named(postgres_server: PostgresServer) -> None:
