@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, cast
@@ -217,6 +217,11 @@ class Repository(outbox_queries.OutboxMixin, answering_queries.AnsweringMixin, h
             return []
         query = conversation_select().where(CONVERSATION.c.id.in_(ids)).order_by(CONVERSATION.c.id)
         return to_conversations(session.connection().execute(query).all())
+
+    def conversations_now(self, ids: Sequence[int]) -> list[Conversation]:
+        """These conversations as they are now (a team's other copies change them too); ids gone are left out."""
+        with self._reading() as session:
+            return self._conversations_by_id(session, list(ids))
 
     def conversation(self, conversation_id: int) -> Conversation:
         with self._reading() as session:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -72,6 +72,7 @@ class InboxApp:
         self.built = False
         self.runners_started = False
         self.shut_down = False  # the owner quit: nothing may start after this (see run_app's build_rest)
+        self.team_view: QTimer | None = None  # re-reads what a team's other copies changed (a shared database)
         self.collector = GuiThreadCollector()  # Qt objects must never be collected on a worker thread
         self.collector.start(hold=paint_first)  # a paint-first start releases it once the app is whole (run_app)
         self.analyzer = make_analyzer()  # one VADER lexicon for triage, the tone check and the reports
@@ -218,6 +219,7 @@ class InboxApp:
     def start(self, *, show: bool = True) -> None:
         """``show=False``: the window was shown already (a paint-first start), and may have been hidden since."""
         from socialinbox.sync.reminders import CLOCK_TICK_S
+        from socialinbox.ui.controller import TEAM_REFRESH_S
 
         accounts = self.core.repository.accounts()
         self.controller.start(accounts)
@@ -226,6 +228,11 @@ class InboxApp:
         self.scheduler.add_tick("clock", CLOCK_TICK_S, self.clock.tick)
         self.clock.start(self)
         self.scheduler.start(accounts)
+        if self.core.database_url is not None:  # a team's shared database: other copies change it too
+            self.team_view = QTimer(self.window)
+            self.team_view.setInterval(TEAM_REFRESH_S * 1000)
+            self.team_view.timeout.connect(self.controller.refresh_from_the_team)
+            self.team_view.start()
         if show:
             self.window.show()
         if self.core.secrets_warning:
@@ -243,6 +250,8 @@ class InboxApp:
     def shutdown(self) -> None:
         """Stop the workers before the bridge goes away: emitting into a deleted QObject is the classic crash."""
         self.shut_down = True
+        if self.team_view is not None:
+            self.team_view.stop()  # it would hand the task runner work after it has stopped
         if self.built:
             self.scheduler.shutdown()
         if self.runners_started:  # a quit during the warm-up waits for it here

@@ -32,6 +32,10 @@ from socialinbox.ui.sync_bridge import SyncBridge
 log = logging.getLogger(__name__)
 
 MAX_SEPARATE_NOTIFICATIONS = 3
+# A team's shared database (PostgreSQL): the other copies' polls, replies and "done"s reach this window only by
+# reading again. Every half minute it re-reads its loaded rows (up to this many) and its list's first page.
+TEAM_REFRESH_S = 30
+TEAM_REFRESH_ROWS = 200
 
 
 class InboxController(QObject):
@@ -101,6 +105,11 @@ class InboxController(QObject):
             self._window.show_message("Reply sent.")
 
     def _apply_task(self, result: TaskResult) -> None:
+        if result.name == "team-view":
+            if result.ok:  # a server that is down is for the polls to report, not for this every half minute
+                self._apply_conversations(self._window.inbox_model.differing(result.value))
+                self.refresh_counts()  # a teammate may have changed conversations this window has not loaded
+            return
         if not result.ok:
             self._window.show_message(result.error, error=True)
         if result.name == "counts" and result.ok:
@@ -132,6 +141,15 @@ class InboxController(QObject):
         if not self._counts_pending:
             self._counts_pending = True
             self._tasks.run("counts", self._repository.counts)
+
+    def refresh_from_the_team(self) -> None:
+        """Show what a team's other copies changed in the shared database: the loaded rows and the list's first page
+        are read again on the task runner, and what differs is applied as a poll's report is (no notification: the
+        copy that stored a message tells its own owner)."""
+        model = self._window.inbox_model
+        ids = model.conversation_ids()[:TEAM_REFRESH_ROWS]
+        first_page = model.first_page_reader()
+        self._tasks.run("team-view", lambda: [*first_page(), *self._repository.conversations_now(ids)])
 
     # --- notifications ---------------------------------------------------------------------
 

@@ -6,11 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
+from socialinbox.domain import Clock
 from socialinbox.paths import paths_in
 from socialinbox.secrets import MemorySecretStore
+from socialinbox.ui.app import InboxApp
 from socialinbox.ui.notifications import Notifier
-from socialinbox.wiring import Core, build_core
+from socialinbox.wiring import Core, build_core, ensure_demo_account
 from tests.notification_stub import NotificationService, notification_service
 
 
@@ -36,3 +39,18 @@ def notifiers() -> Iterator[list[Notifier]]:
     yield made
     for notifier in made:
         notifier.close()
+
+
+def started_demo_app(
+    folder: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, *, clock: Clock | None = None, rows: int = 1
+) -> InboxApp:
+    """The whole app on the demo shop in ``folder``, started, its list holding at least ``rows``; no desktop
+    notifications unless the test sets a bus. The caller shuts it down."""
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+    core = build_core(paths_in(folder), clock=clock, secrets=MemorySecretStore())
+    ensure_demo_account(core)
+    app = InboxApp(core)
+    qtbot.addWidget(app.window)
+    app.start()
+    qtbot.waitUntil(lambda: app.window.inbox_model.rowCount() >= rows, timeout=10_000)
+    return app

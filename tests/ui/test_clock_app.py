@@ -13,25 +13,17 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from socialinbox.domain import Status
-from socialinbox.paths import paths_in
 from socialinbox.reports import EventKind
-from socialinbox.secrets import MemorySecretStore
 from socialinbox.storage.paging import InboxView
 from socialinbox.ui.app import InboxApp
 from socialinbox.ui.dialogs.reports_dialog import ReportsDialog
-from socialinbox.wiring import build_core, ensure_demo_account
 from tests.conftest import FakeClock
+from tests.ui.conftest import started_demo_app
 
 
 @pytest.fixture
 def shop(tmp_path: Path, qtbot: QtBot, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> Iterator[InboxApp]:
-    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
-    core = build_core(paths_in(tmp_path), clock=clock, secrets=MemorySecretStore())
-    ensure_demo_account(core)
-    app = InboxApp(core)
-    qtbot.addWidget(app.window)
-    app.start()
-    qtbot.waitUntil(lambda: app.window.inbox_model.rowCount() > 2, timeout=10_000)
+    app = started_demo_app(tmp_path, qtbot, monkeypatch, clock=clock, rows=3)
     yield app
     app.shutdown()
 
