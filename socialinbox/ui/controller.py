@@ -33,9 +33,10 @@ log = logging.getLogger(__name__)
 
 MAX_SEPARATE_NOTIFICATIONS = 3
 # A team's shared database (PostgreSQL): the other copies' polls, replies and "done"s reach this window only by
-# reading again. Every half minute it re-reads its loaded rows (up to this many) and its list's first page.
+# reading again. Every half minute it re-reads its loaded rows (up to this many) and the newest conversations.
 TEAM_REFRESH_S = 30
 TEAM_REFRESH_ROWS = 200
+TEAM_REFRESH_NEWEST = 100
 
 
 class InboxController(QObject):
@@ -143,13 +144,17 @@ class InboxController(QObject):
             self._tasks.run("counts", self._repository.counts)
 
     def refresh_from_the_team(self) -> None:
-        """Show what a team's other copies changed in the shared database: the loaded rows and the list's first page
-        are read again on the task runner, and what differs is applied as a poll's report is (no notification: the
-        copy that stored a message tells its own owner)."""
-        model = self._window.inbox_model
-        ids = model.conversation_ids()[:TEAM_REFRESH_ROWS]
-        first_page = model.first_page_reader()
-        self._tasks.run("team-view", lambda: [*first_page(), *self._repository.conversations_now(ids)])
+        """Show what a team's other copies changed in the shared database: the loaded rows and the newest
+        conversations of every view are read again on the task runner, and what differs is applied as a poll's
+        report is: the model keeps those its list accepts, where they sort (no notification: the copy that stored a
+        message tells its own owner). Not the list's own first page: its order (due times, triage) is the GUI
+        thread's to compute."""
+        ids = self._window.inbox_model.conversation_ids()[:TEAM_REFRESH_ROWS]
+        repository = self._repository
+        self._tasks.run(
+            "team-view",
+            lambda: [*repository.conversations(limit=TEAM_REFRESH_NEWEST), *repository.conversations_now(ids)],
+        )
 
     # --- notifications ---------------------------------------------------------------------
 

@@ -280,11 +280,6 @@ class InboxModel(QAbstractListModel):
         """The ids of the loaded rows, in order."""
         return [entry[-1].id for entry in self._entries]
 
-    def first_page_reader(self) -> Callable[[], list[Conversation]]:
-        """The shown list's first page, as a call another thread may make: it reads the database, not the model."""
-        fetch_page, size = self._fetch_page, self._page_size
-        return lambda: list(fetch_page(None, size))
-
     def differing(self, conversations: Iterable[Conversation]) -> list[Conversation]:
         """Those of ``conversations`` that are not loaded, or not as loaded."""
         return [c for c in conversations if (entry := self._by_id.get(c.id)) is None or entry[-1] != c]
