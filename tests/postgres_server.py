@@ -2,9 +2,9 @@
 
 One throwaway cluster per test run (Debian's binaries, trust sign-in on 127.0.0.1 only, no fsync), with one database
 migrated to head that each test copies (``CREATE DATABASE ... TEMPLATE``: 49 ms here, against 846 ms to create and
-migrate a new one, while CI ran beside it). As root, the server runs as the ``postgres`` user, which Debian's package creates: PostgreSQL
-refuses to run as root. Tests that need it skip, saying why, where PostgreSQL is not installed; ``scripts/setup.sh
-test`` installs it, so CI runs them.
+migrate a new one, while CI ran beside it). As root, the server runs as the ``postgres`` user, which Debian's
+package creates: PostgreSQL refuses to run as root. Tests that need it skip, saying why, where PostgreSQL is not
+installed; ``scripts/setup.sh test`` installs it, so CI runs them.
 """
 
 from __future__ import annotations
