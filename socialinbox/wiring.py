@@ -236,13 +236,36 @@ def _keep_the_database_password_in_the_keyring(core: Core) -> None:
     log.info("the database password was moved from the settings to the keyring")
 
 
+def _upgrade_server_database(engine: Engine) -> None:
+    """A team's database keeps its own backups, and PostgreSQL undoes a failed upgrade whole (one transaction). What
+    the server refuses (most often: the app's role may not create tables or the ``unaccent`` extension) is the
+    owner's to settle with whoever manages the database."""
+    from sqlalchemy.exc import DBAPIError
+
+    from socialinbox.storage.migrate import upgrade_to_head
+
+    try:
+        upgrade_to_head(engine)
+    except DBAPIError as error:  # a server that cannot be reached is StorageUnavailable already (storage/engine.py)
+        reason = (str(error.orig).strip().splitlines() or [type(error.orig).__name__])[0]
+        raise StorageUnavailable(
+            StorageProblem.UPGRADE_FAILED,
+            f"Social Inbox could not bring the team's database to this version: {reason}. Nothing was changed. "
+            "Ask whoever manages the database to start this version once as the database's owner (or to give the "
+            "app's user the right to create tables and the unaccent extension), then start it again.",
+        ) from error
+
+
 def upgrade_with_backup(engine: Engine, database: Path | None) -> None:
     """Bring the database to this version's schema. A SQLite file that needs upgrading is copied aside first
     (``<name>.before-upgrade``, owner-only) and put back exactly as it was if the upgrade fails."""
     from socialinbox.storage.migrate import needs_upgrade, upgrade_to_head  # SQLAlchemy: not before a first paint
 
-    if database is None or database.stat().st_size == 0 or not needs_upgrade(engine):
-        upgrade_to_head(engine)  # a server database (its own backups), a new file, or nothing to do
+    if database is None:
+        _upgrade_server_database(engine)
+        return
+    if database.stat().st_size == 0 or not needs_upgrade(engine):
+        upgrade_to_head(engine)  # a new file, or nothing to do
         return
     backup = sqlite_companion(database, ".before-upgrade")
     _copy_database(database, backup)

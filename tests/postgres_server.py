@@ -120,6 +120,12 @@ class PostgresServer:
         self._admin(f"CREATE DATABASE {name} TEMPLATE {_TEMPLATE}")
         return name
 
+    def empty_database(self) -> str:
+        """A database with no tables, owned by ``postgres`` (a role of its own may not create any there); its name."""
+        name = next(self._names)
+        self._admin(f"CREATE DATABASE {name}")
+        return name
+
     def drop_database(self, name: str) -> None:
         self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # FORCE: a test's pool may still hold one
 

@@ -64,6 +64,22 @@ def test_a_refused_password_is_named_and_the_keyrings_password_signs_in(postgres
         engine.dispose()
 
 
+def test_a_team_database_the_apps_user_may_not_set_up_says_who_can(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    name = postgres_server.empty_database()
+    try:
+        paths = _team_settings(tmp_path, postgres_server.url(name, user=CLERK))
+        secrets = KeptSecrets()
+        secrets.set(database_password_key(postgres_server.url(name, user=CLERK)), CLERK_PASSWORD)
+        with pytest.raises(StorageUnavailable) as raised:
+            build_core(paths, secrets=secrets)
+        assert raised.value.problem is StorageProblem.UPGRADE_FAILED
+        assert "permission denied" in str(raised.value) and "as the database's owner" in str(raised.value)
+    finally:
+        postgres_server.drop_database(name)
+
+
 def test_a_database_that_does_not_exist_is_named(postgres_server: PostgresServer) -> None:
     engine = make_engine(postgres_server.url("no_such_inbox"))
     with pytest.raises(StorageUnavailable, match='database "no_such_inbox" does not exist'):
