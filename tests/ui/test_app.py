@@ -172,6 +172,14 @@ def test_a_paint_first_start_warms_up_on_the_task_runner_then_builds_the_rest_he
     assert "engine" in app.core.__dict__ and "client" in app.core.__dict__  # made during the warm-up
 
 
+def test_the_window_gets_the_apps_icon_with_the_rest(before_the_rest: InboxApp, qtbot: QtBot) -> None:
+    """The icon waits for the rest (QIcon and its SVG reader are not needed for the first paint), then is set once."""
+    assert before_the_rest.window.windowIcon().isNull()
+    before_the_rest.build_rest_after_warm_up(then=lambda: None)
+    qtbot.waitUntil(lambda: before_the_rest.built, timeout=20_000)
+    assert not before_the_rest.window.windowIcon().isNull()
+
+
 def test_the_rest_is_built_and_started_on_turns_of_their_own(
     before_the_rest: InboxApp, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
