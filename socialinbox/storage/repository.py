@@ -22,6 +22,7 @@ from sqlmodel import col
 from socialinbox.domain import (
     Account,
     Conversation,
+    Direction,
     Health,
     Message,
     Platform,
@@ -278,11 +279,33 @@ class Repository(outbox_queries.OutboxMixin, answering_queries.AnsweringMixin, h
 
     def message(self, message_id: int) -> Message:
         """One stored message (``socialinbox attachment save`` names it by id)."""
-        with self._reading() as session:
-            found = self._messages_by_id(session, [message_id])
+        found = self.messages_by_id([message_id])
         if not found:
             raise NotFound(f"There is no message {message_id}.")
         return found[0]
+
+    def messages_by_id(self, ids: Sequence[int]) -> list[Message]:
+        """These messages, in id order; ids gone are left out."""
+        with self._reading() as session:
+            return self._messages_by_id(session, list(ids))
+
+    # --- a team's news (ui/team_news.py) ----------------------------------------------------
+
+    def newest_message_id(self) -> int:
+        """The highest message id stored, 0 in an empty inbox: where a copy starts to follow its team's news."""
+        with self._reading() as session:
+            return int(session.execute(select(func.max(col(MessageRow.id)))).scalar_one() or 0)
+
+    def inbound_ids_after(self, message_id: int) -> list[int]:
+        """The customers' messages stored above ``message_id``, oldest first, by any copy: a range of the primary
+        key, a few ids each half minute."""
+        query = (
+            select(col(MessageRow.id))
+            .where(col(MessageRow.id) > message_id, col(MessageRow.direction) == Direction.INBOUND.value)
+            .order_by(col(MessageRow.id))
+        )
+        with self._reading() as session:
+            return list(session.scalars(query))
 
     def search(self, query: str, limit: int = 50, after: SearchAfter | None = None) -> list[SearchHit]:
         """Conversations whose messages hold every word of ``query``, best match first (see ``storage/search.py``).

@@ -232,6 +232,7 @@ class InboxApp:
         self.clock.start(self)
         self.scheduler.start(accounts)
         if self.core.database_url is not None:  # a team's shared database: other copies change it too
+            self.controller.follow_the_team()
             self.team_view = QTimer(self.window)
             self.team_view.setInterval(TEAM_REFRESH_S * 1000)
             self.team_view.timeout.connect(self.controller.refresh_from_the_team)

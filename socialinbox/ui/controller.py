@@ -6,6 +6,7 @@ small indexed ones of opening a conversation. Writes go to the background task r
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -20,6 +21,7 @@ from socialinbox.domain import (
     Direction,
     Message,
     OutboxState,
+    Status,
     SyncReport,
 )
 from socialinbox.storage.paging import InboxCounts
@@ -28,6 +30,7 @@ from socialinbox.sync.tasks import BackgroundTasks, TaskResult
 from socialinbox.ui.main_window import MainWindow
 from socialinbox.ui.notifications import Notifier
 from socialinbox.ui.sync_bridge import SyncBridge
+from socialinbox.ui.team_news import TeamNews
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,31 @@ MAX_SEPARATE_NOTIFICATIONS = 3
 TEAM_REFRESH_S = 30
 TEAM_REFRESH_ROWS = 200
 TEAM_REFRESH_NEWEST = 100
+
+
+@dataclasses.dataclass(frozen=True)
+class TeamReading:
+    """One team refresh, read on the task runner."""
+
+    conversations: list[Conversation]  # the loaded rows and the newest conversations, as they are now
+    newest_id: int  # where the database stood (``TeamNews.read_up_to``)
+    unheard_ids: list[int]  # customers' messages above the floor, less those told when the reading began
+    messages: list[Message]  # the newest few of them, to tell one by one
+
+
+def read_the_team(
+    repository: Repository, loaded_ids: Sequence[int], floor: int | None, told: frozenset[int]
+) -> TeamReading:
+    """What a team's other copies changed: conversations, and the customers' messages above ``floor`` (none on the
+    first reading, which only marks where the database stands)."""
+    conversations = [*repository.conversations(limit=TEAM_REFRESH_NEWEST), *repository.conversations_now(loaded_ids)]
+    if floor is None:
+        return TeamReading(conversations, repository.newest_message_id(), [], [])
+    above = repository.inbound_ids_after(floor)
+    unheard = [message_id for message_id in above if message_id not in told]
+    messages = repository.messages_by_id(unheard[-MAX_SEPARATE_NOTIFICATIONS:])  # more are told as a count
+    conversations += repository.conversations_now(sorted({m.conversation_id for m in messages}))
+    return TeamReading(conversations, max(above, default=floor), unheard, messages)
 
 
 class InboxController(QObject):
@@ -60,6 +88,7 @@ class InboxController(QObject):
         self._now = now
         self._counts_pending = False
         self._accounts: dict[int, Account] = {}
+        self._news: TeamNews | None = None  # a team's shared database only (follow_the_team)
         bridge.report_ready.connect(self.on_report_ready)
         window.reply_requested.connect(self.on_reply_requested)
         window.done_requested.connect(self.on_done_requested)
@@ -108,8 +137,10 @@ class InboxController(QObject):
     def _apply_task(self, result: TaskResult) -> None:
         if result.name == "team-view":
             if result.ok:  # a server that is down is for the polls to report, not for this every half minute
-                self._apply_conversations(self._window.inbox_model.differing(result.value))
+                reading: TeamReading = result.value
+                self._apply_conversations(self._window.inbox_model.differing(reading.conversations))
                 self.refresh_counts()  # a teammate may have changed conversations this window has not loaded
+                self._tell_the_teams_news(reading)
             return
         if not result.ok:
             self._window.show_message(result.error, error=True)
@@ -143,29 +174,55 @@ class InboxController(QObject):
             self._counts_pending = True
             self._tasks.run("counts", self._repository.counts)
 
+    def follow_the_team(self) -> None:
+        """A team's shared database: from now on this window also shows what the other copies change (each
+        ``refresh_from_the_team``), and tells its owner of customers' messages they stored."""
+        self._news = TeamNews(self._now)
+        self.refresh_from_the_team()
+
     def refresh_from_the_team(self) -> None:
         """Show what a team's other copies changed in the shared database: the loaded rows and the newest
         conversations of every view are read again on the task runner, and what differs is applied as a poll's
-        report is: the model keeps those its list accepts, where they sort (no notification: the copy that stored a
-        message tells its own owner). Not the list's own first page: its order (due times, triage) is the GUI
-        thread's to compute."""
+        report is: the model keeps those its list accepts, where they sort. Not the list's own first page: its order
+        (due times, triage) is the GUI thread's to compute. Customers' messages that another copy stored are told
+        as this copy's own polls tell theirs (``TeamNews``)."""
         ids = self._window.inbox_model.conversation_ids()[:TEAM_REFRESH_ROWS]
         repository = self._repository
-        self._tasks.run(
-            "team-view",
-            lambda: [*repository.conversations(limit=TEAM_REFRESH_NEWEST), *repository.conversations_now(ids)],
-        )
+        floor, told = (self._news.floor, self._news.told()) if self._news is not None else (None, frozenset[int]())
+        self._tasks.run("team-view", lambda: read_the_team(repository, ids, floor, told))
 
     # --- notifications ---------------------------------------------------------------------
 
     def _notify_new(self, messages: Sequence[Message], conversations: Sequence[Conversation]) -> None:
         inbound = [m for m in messages if m.direction is Direction.INBOUND]
-        if not inbound or self._window.is_in_front():
+        if self._news is not None:  # a team refresh may have told of some already
+            unheard = set(self._news.unheard(m.id for m in inbound))
+            inbound = [m for m in inbound if m.id in unheard]
+        self._tell(inbound, len(inbound), conversations)
+
+    def _tell_the_teams_news(self, reading: TeamReading) -> None:
+        """Tell of the customers' messages another copy stored: those still waiting for the shop one by one, or
+        how many there are; none that this copy's own poll told of meanwhile."""
+        if self._news is None:
+            return
+        unheard = set(self._news.unheard(reading.unheard_ids))
+        self._news.read_up_to(reading.newest_id)
+        status = {c.id: c.status for c in reading.conversations}
+        waiting = [
+            m for m in reading.messages if m.id in unheard and status.get(m.conversation_id) is Status.NEEDS_REPLY
+        ]
+        self._tell(
+            waiting, len(unheard) if len(unheard) > MAX_SEPARATE_NOTIFICATIONS else len(waiting), reading.conversations
+        )
+
+    def _tell(self, inbound: Sequence[Message], count: int, conversations: Sequence[Conversation]) -> None:
+        """One notification per message, or one that counts them when there are more than a few."""
+        if count == 0 or self._window.is_in_front():
+            return
+        if count > MAX_SEPARATE_NOTIFICATIONS:
+            self._notifier.notify(f"{count} new customer messages", "Open Social Inbox to answer them.")
             return
         by_id = {c.id: c for c in conversations}
-        if len(inbound) > MAX_SEPARATE_NOTIFICATIONS:
-            self._notifier.notify(f"{len(inbound)} new customer messages", "Open Social Inbox to answer them.")
-            return
         for message in inbound:
             conversation = by_id.get(message.conversation_id)
             channel = PLATFORM_LABELS[conversation.platform] if conversation else "a channel"

@@ -167,3 +167,20 @@ def test_removing_an_account_removes_its_conversations(repo: Repository, account
     assert repo.conversations() == []
     with pytest.raises(NotFound):
         repo.account(account_id)
+
+
+def test_a_teams_news_reads_the_customers_messages_stored_above_an_id(repo: Repository, account_id: int) -> None:
+    assert repo.newest_message_id() == 0  # an empty inbox
+    first = repo.save_poll(account_id, PollResult((remote_message("m1", author=customer(1)),), None), T0)
+    start = repo.newest_message_id()
+    assert start == first.new_messages[0].id
+    later = (
+        remote_message("m2", author=customer(2)),
+        remote_message("m3", author=customer(2), direction=Direction.OUTBOUND, in_reply_to="m2"),
+        remote_message("m4", author=customer(3)),
+    )
+    saved = repo.save_poll(account_id, PollResult(later, None), T0)
+    by_remote = {m.remote_id: m.id for m in saved.new_messages}
+    assert repo.inbound_ids_after(start) == [by_remote["m2"], by_remote["m4"]]  # the shop's own reply is no news
+    assert repo.newest_message_id() == max(by_remote.values())
+    assert [m.remote_id for m in repo.messages_by_id([by_remote["m4"], by_remote["m2"], 10_000])] == ["m2", "m4"]

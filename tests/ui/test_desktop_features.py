@@ -26,6 +26,7 @@ from socialinbox.ui.notifications import ActivationBridge, FreedesktopNotifier
 from socialinbox.ui.single_instance import Request
 from socialinbox.wiring import build_core
 from tests.notification_stub import NotificationService
+from tests.ui.notification_support import ListNotifier
 
 EDITOR_BY_TYPE = {bool: QCheckBox, int: QSpinBox, str: QLineEdit}
 
@@ -188,20 +189,6 @@ def test_no_buttons_where_the_server_has_no_actions(qtbot: QtBot) -> None:
             assert "mark-done" not in call.actions
         finally:
             notifier.close()
-
-
-class ListNotifier:
-    name = "list"
-
-    def __init__(self) -> None:
-        self.shown: list[tuple[str, bool]] = []
-        self.sound = False
-
-    def notify(self, title: str, body: str, conversation_id: int | None = None) -> None:
-        self.shown.append((title, self.sound))
-
-    def close(self) -> None:
-        pass
 
 
 def test_quiet_hours_hold_notifications_back_and_sound_follows_the_preference() -> None:
