@@ -77,7 +77,7 @@ class Core:
         from socialinbox.storage.repository import Repository
 
         repository = Repository(self.engine)
-        interrupted = repository.recover_interrupted()
+        interrupted = repository.recover_interrupted(self.clock.now())
         if interrupted:
             log.warning("%d replies were interrupted mid-send and wait for the owner to check them", len(interrupted))
         return repository

@@ -137,3 +137,5 @@ class OutboxRow(SQLModel, table=True):
     confirmed_at: datetime | None = None  # the owner said "send anyway": the pre-send check counts from here
     kind: str = "message"  # reports.EventKind of the reply: stored on its message once sent
     follow_up_at: datetime | None = None  # the follow-up the owner confirmed with this reply; set once it is sent
+    claimed_at: datetime | None = None  # when a worker took it to send ("sending"): see SEND_LEASE
+    claimed_by: str | None = None  # and which process (storage/claimant.py)

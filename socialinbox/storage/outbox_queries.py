@@ -2,15 +2,18 @@
 
 States: queued -> sending (claimed by one worker, attempts + 1) -> sent | queued again (retry later) | failed.
 A reply left in "sending" by a crash is uncertain: it may have reached the platform. It is never sent again
-silently; the owner is told and decides (``recover_interrupted``).
+silently; the owner is told and decides (``recover_interrupted``). Another process may be sending it right now (a
+team's other computer, or the window while a command starts), so it counts as interrupted only once the process
+that claimed it has stopped (one of this computer), or its claim is older than ``SEND_LEASE``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
@@ -28,10 +31,13 @@ from socialinbox.domain import (
     SentReply,
     Visibility,
 )
+from socialinbox.storage.claimant import has_stopped, this_process
 from socialinbox.storage.convert import to_message, to_outbox_item
 from socialinbox.storage.history import settle_sent_reply
 from socialinbox.storage.models import AccountRow, ContactRow, ConversationRow, MessageRow, OutboxRow
 
+# Far longer than one attempt takes: a few HTTP requests (20 s read timeouts), an SMTP session (30 s), an upload.
+SEND_LEASE = timedelta(minutes=10)
 INTERRUPTED = (
     "The app stopped while sending this reply, so it may or may not have been posted. "
     "Check the conversation on the platform, then retry or discard it."
@@ -109,6 +115,8 @@ class OutboxMixin:
             claimed = []
             for row in session.scalars(query):
                 row.state = OutboxState.SENDING.value
+                row.claimed_at = now
+                row.claimed_by = this_process()
                 row.attempts += 1
                 drafted_at = row.confirmed_at or row.created_at
                 claimed.append(ClaimedReply(to_outbox_item(row), _outgoing(session, row), row.uncertain, drafted_at))
@@ -178,15 +186,22 @@ class OutboxMixin:
                 raise ValueError("A sent reply cannot be discarded.")
             session.delete(row)
 
-    def recover_interrupted(self) -> list[OutboxItem]:
-        """At start-up: replies a crash left in "sending" become failed, with the reason, for the owner to check."""
+    def recover_interrupted(
+        self, now: datetime, *, stopped: Callable[[str], bool] = has_stopped
+    ) -> list[DeliveryReport]:
+        """Replies a stopped process left in "sending" become failed, with the reason, for the owner to check. Each
+        start calls it, and the outbox worker on its rounds, for a process that stopped while the others ran on."""
+        query = select(OutboxRow).where(col(OutboxRow.state) == OutboxState.SENDING.value)
         with self._writing() as session:
-            rows = list(session.scalars(select(OutboxRow).where(col(OutboxRow.state) == OutboxState.SENDING.value)))
+            sending = session.scalars(query.with_for_update(skip_locked=True))
+            rows = [row for row in sending if _interrupted(row, now, stopped)]
             for row in rows:
                 row.state = OutboxState.FAILED.value
                 row.last_error = INTERRUPTED
                 row.uncertain = True  # a retry looks for it on the platform first, where the connector can
-            return [to_outbox_item(row) for row in rows]
+            session.flush()
+            conversations = {c.id: c for c in self._conversations_by_id(session, [r.conversation_id for r in rows])}
+            return [DeliveryReport(to_outbox_item(row), conversations.get(row.conversation_id), None) for row in rows]
 
     def outbox(self, conversation_id: int | None = None, states: tuple[OutboxState, ...] = ()) -> list[OutboxItem]:
         query = select(OutboxRow).order_by(col(OutboxRow.created_at), col(OutboxRow.id))
@@ -196,6 +211,13 @@ class OutboxMixin:
             query = query.where(col(OutboxRow.state).in_([s.value for s in states]))
         with self._reading() as session:
             return [to_outbox_item(row) for row in session.scalars(query)]
+
+
+def _interrupted(row: OutboxRow, now: datetime, stopped: Callable[[str], bool]) -> bool:
+    """A claim from before claims were recorded, one whose process is known to have stopped, or one long past."""
+    if row.claimed_at is None or row.claimed_by is None:
+        return True
+    return stopped(row.claimed_by) or row.claimed_at <= now - SEND_LEASE
 
 
 def _outbox_row(session: Session, outbox_id: int) -> OutboxRow:

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from socialinbox.domain import Direction, OutboxState, Platform, PollResult, SentReply, Status, Visibility
+from socialinbox.storage.outbox_queries import SEND_LEASE
 from socialinbox.storage.repository import Repository
 from tests.fakes import T0, customer, remote_message
 
@@ -118,8 +119,8 @@ def test_an_interrupted_send_is_remembered_as_uncertain(repo: Repository) -> Non
     _, conversation_id = _public(repo)
     item = repo.queue_reply(conversation_id, "We open at 8", T0)
     repo.claim_due_replies(T0)
-    (interrupted,) = repo.recover_interrupted()
-    assert interrupted.state is OutboxState.FAILED
+    (interrupted,) = repo.recover_interrupted(T0 + SEND_LEASE)
+    assert interrupted.item.state is OutboxState.FAILED
     repo.retry_reply(item.id)
     (claim,) = repo.claim_due_replies(T0)
     assert claim.uncertain

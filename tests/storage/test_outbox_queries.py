@@ -1,8 +1,12 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
 from socialinbox.domain import OutboxState, Platform, PollResult, SentReply, Status, Visibility
+from socialinbox.storage.claimant import this_process
+from socialinbox.storage.models import OutboxRow
+from socialinbox.storage.outbox_queries import SEND_LEASE
 from socialinbox.storage.repository import Repository
 from tests.fakes import T0, remote_message
 
@@ -71,10 +75,37 @@ def test_permanent_failure_keeps_reason_until_the_owner_retries(repo: Repository
 def test_a_reply_interrupted_mid_send_is_never_resent_silently(repo: Repository, conversation_id: int) -> None:
     item = repo.queue_reply(conversation_id, "hi", T0)
     repo.claim_due_replies(T0)  # then the app dies
-    (recovered,) = repo.recover_interrupted()
-    assert recovered.id == item.id and recovered.state is OutboxState.FAILED
-    assert "may or may not have been posted" in recovered.last_error
-    assert repo.claim_due_replies(T0) == []
+    (recovered,) = repo.recover_interrupted(T0 + SEND_LEASE)
+    assert recovered.item.id == item.id and recovered.item.state is OutboxState.FAILED
+    assert recovered.conversation is not None and recovered.conversation.id == conversation_id
+    assert "may or may not have been posted" in recovered.item.last_error
+    assert repo.claim_due_replies(T0 + SEND_LEASE) == []
+
+
+def test_a_reply_another_process_is_sending_now_is_left_to_it(repo: Repository, conversation_id: int) -> None:
+    """A team's other computer, or the window while a command starts: its claim is fresh, so it is not taken for
+    one a crash interrupted."""
+    item = repo.queue_reply(conversation_id, "hi", T0)
+    repo.claim_due_replies(T0)
+    assert repo.recover_interrupted(T0 + SEND_LEASE - timedelta(seconds=1)) == []
+    assert repo.mark_sent(item.id, SentReply("r1", T0 + timedelta(seconds=2)), T0).item.state is OutboxState.SENT
+
+
+def test_a_reply_whose_process_has_stopped_is_interrupted_at_once(repo: Repository, conversation_id: int) -> None:
+    """The app or a command was killed and started again on this computer: no need to wait for the claim to lapse."""
+    repo.queue_reply(conversation_id, "hi", T0)
+    repo.claim_due_replies(T0)
+    claimants: list[str] = []
+    (recovered,) = repo.recover_interrupted(T0, stopped=lambda claimant: claimants.append(claimant) or True)
+    assert recovered.item.state is OutboxState.FAILED and claimants == [this_process()]
+
+
+def test_a_reply_claimed_before_claims_had_a_time_counts_as_interrupted(repo: Repository, conversation_id: int) -> None:
+    repo.queue_reply(conversation_id, "hi", T0)
+    repo.claim_due_replies(T0)
+    with repo._writing() as session:  # as an inbox from before migration 0007 holds it
+        session.execute(update(OutboxRow).values(claimed_at=None))
+    assert len(repo.recover_interrupted(T0)) == 1
 
 
 def test_empty_reply_is_refused(repo: Repository, conversation_id: int) -> None:

@@ -86,7 +86,9 @@ def _one_run(world: SyncWorld, sender: OutboxSender, platform: FlakyPlatform, ac
         try:
             sender.send_due(account_id=account)
         except Crash:
-            repo.recover_interrupted()  # the app starts again: what was mid-send is uncertain
+            # The app starts again. What was mid-send is uncertain once its claim is older than SEND_LEASE: found so
+            # by this start or, claimed just now, by a later round of the outbox worker (send_due).
+            repo.recover_interrupted(world.clock.now())
         waiting = [item for item in repo.outbox(states=_NOT_SENT) if item.id in queued]
         if not waiting:
             break

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from socialinbox.connectors.base import AuthError, RateLimited, Rejected, TransientError, UncertainDelivery
 from socialinbox.domain import OutboxItem, OutboxState, OutgoingReply, PollResult, SentReply, Status
+from socialinbox.storage.outbox_queries import SEND_LEASE
 from tests.fakes import remote_message
 from tests.sync.conftest import SyncWorld
 
@@ -130,3 +131,21 @@ def test_rejected_reply_fails_with_the_platform_reason_and_no_retry(world: SyncW
     assert report.item.state is OutboxState.FAILED and "too long" in report.item.last_error
     world.clock.advance(hours=2)
     assert world.sender.send_due() == []
+
+
+def test_a_reply_a_stopped_process_left_mid_send_is_reported_once_its_claim_has_lapsed(world: SyncWorld) -> None:
+    """Another process (a team's other computer, a command) claimed it and stopped; this one runs on and tells
+    the owner on a later round, without sending it again."""
+    account, conversation = _conversation(world)
+    item = world.repo.queue_reply(conversation, "We open at 8!", world.clock.now())
+    world.repo.claim_due_replies(world.clock.now())  # the other process, which then stops
+    assert world.sender.send_due() == []  # its claim is fresh: it may still be sending
+    world.clock.advance(seconds=SEND_LEASE.total_seconds())
+    (report,) = world.sender.send_due()
+    assert report.item.id == item.id and report.item.state is OutboxState.FAILED
+    assert "may or may not have been posted" in report.item.last_error
+    assert report.conversation is not None and report.conversation.id == conversation
+    assert world.sender.send_due() == [] and world.fake(account).posted == []
+    world.repo.retry_reply(item.id)  # the owner checked and retries: the platform is looked at first
+    (claim,) = world.repo.claim_due_replies(world.clock.now())
+    assert claim.uncertain
