@@ -101,6 +101,7 @@ class SyncScheduler:
         self._on_result = on_result
         self._outbox_interval_s = outbox_interval_s
         self._stopping = threading.Event()
+        self._scheduling = threading.Lock()  # see _from_a_worker
         self._lock = threading.Lock()
         self._polling: set[int] = set()  # accounts whose poll is running now
         self._poll_again: set[int] = set()  # ... and that got news meanwhile: poll once more right after
@@ -166,7 +167,8 @@ class SyncScheduler:
 
     def shutdown(self) -> None:
         """Stop and wait for running jobs, so nothing reports into a GUI that is going away."""
-        self._stopping.set()  # long polls still waiting on the network report nothing once they return
+        with self._scheduling:  # a worker's change to a job is made wholly before this, or not at all
+            self._stopping.set()  # long polls still waiting on the network report nothing once they return
         self.watchers.stop_all()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
@@ -198,22 +200,32 @@ class SyncScheduler:
             self._polling.discard(account_id)
             again = account_id in self._poll_again
             self._poll_again.discard(account_id)
-        if again and not self._stopping.is_set():
-            with contextlib.suppress(JobLookupError, SchedulerNotRunningError):
-                self.poll_now(account_id)
+        if again:
+            self._from_a_worker(lambda: self.poll_now(account_id))
 
     def _reschedule(self, report: SyncReport) -> bool:
         job_id = _poll_job_id(report.account.id)
-        try:
-            if report.account.health is Health.NEEDS_RECONNECT:
-                self._scheduler.pause_job(job_id)
-            elif _long_polling(report.account) and report.ok:
-                return True  # listen again at once (the executor re-arms the job after this run)
-            elif report.account.next_poll_at is not None:
-                self._scheduler.modify_job(job_id, next_run_time=self._run_time_of(report.account.next_poll_at))
-        except JobLookupError:
-            pass  # the account was removed while it was being polled
+        if report.account.health is Health.NEEDS_RECONNECT:
+            self._from_a_worker(lambda: self._scheduler.pause_job(job_id))
+        elif _long_polling(report.account) and report.ok:
+            return True  # listen again at once (the executor re-arms the job after this run)
+        elif report.account.next_poll_at is not None:
+            run_at = self._run_time_of(report.account.next_poll_at)
+            self._from_a_worker(lambda: self._scheduler.modify_job(job_id, next_run_time=run_at))
         return False
+
+    def _from_a_worker(self, change: Callable[[], object]) -> None:
+        """Change a job from a worker thread, unless shutdown has begun; a job gone meanwhile (its account was
+        removed while it was polled) needs no change.
+
+        APScheduler's shutdown holds its job-store lock while it waits for the running jobs, and every change to a
+        job takes that lock: a job that asked for it once shutdown had begun waited forever, and so did shutdown (a
+        CI run hung so). Shutdown sets ``_stopping`` under ``_scheduling``, which each change holds throughout."""
+        with self._scheduling:
+            if self._stopping.is_set():
+                return
+            with contextlib.suppress(JobLookupError, SchedulerNotRunningError):
+                change()
 
     def _run_time_of(self, next_poll_at: datetime) -> datetime:
         """``next_poll_at`` on APScheduler's own (real) clock. The report reckons it on the service's clock, so the

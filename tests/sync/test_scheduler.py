@@ -152,3 +152,30 @@ def test_every_job_keeps_its_interval_in_utc(
     assert len(jobs) == 3  # the account's poll, the outbox, the clock's tick
     assert all(job.trigger.timezone.utcoffset(None) == timedelta(0) for job in jobs)
     assert {str(job.trigger.timezone) for job in jobs} == {"UTC"}
+
+
+def test_shutting_down_while_a_poll_reschedules_itself_does_not_hang(
+    world: SyncWorld, results: queue.Queue[object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """APScheduler's shutdown holds its job lock while it waits for the running jobs; a poll that asked for that lock
+    then, to set its next run, waited forever, and so did shutdown (a CI run hung so)."""
+    account = world.add_account(poll_interval_s=60)
+    world.fake(account).script.append(PollResult((remote_message("a1"),), "c1"))
+    sched = SyncScheduler(world.service, world.sender, results.put, outbox_interval_s=60)
+    reached, go_on = threading.Event(), threading.Event()
+    real_now = world.service.now
+
+    def now_once_shutdown_has_begun() -> datetime:  # the poll reckons its next run with it
+        reached.set()
+        go_on.wait(10)
+        return real_now()
+
+    monkeypatch.setattr(world.service, "now", now_once_shutdown_has_begun)
+    sched.start(world.repo.accounts())
+    assert reached.wait(10)
+    stopping = threading.Thread(target=sched.shutdown, daemon=True)
+    stopping.start()
+    stopping.join(0.5)  # shutdown now waits for the poll, holding APScheduler's job lock
+    go_on.set()
+    stopping.join(10)
+    assert not stopping.is_alive()
