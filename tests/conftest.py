@@ -12,7 +12,10 @@ import keyring
 import keyring.backend
 import pytest
 
+from socialinbox.paths import paths_in
+from socialinbox.secrets import MemorySecretStore
 from socialinbox.storage.engine import sqlite_url
+from socialinbox.wiring import Core, build_core
 from tests.postgres_server import PostgresServer, running_postgres
 
 # Before any QApplication exists: tests never need a display.
@@ -123,3 +126,11 @@ def database_url(database: str, tmp_path: Path, request: pytest.FixtureRequest) 
         yield server.url(name)
     finally:
         server.drop_database(name)
+
+
+@pytest.fixture
+def core(tmp_path: Path) -> Iterator[Core]:
+    """A core on an empty data folder, sign-ins in memory (a test module may define its own ``core`` instead)."""
+    built = build_core(paths_in(tmp_path), secrets=MemorySecretStore())
+    yield built
+    built.close()

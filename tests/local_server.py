@@ -13,6 +13,28 @@ import httpx
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
+class Loopback:
+    """A ``ThreadingHTTPServer`` on 127.0.0.1 (a port the system picks), one thread per request, served from a
+    thread of its own between ``start`` and ``stop``. Its handlers reach ``owner`` as ``self.server.fake``."""
+
+    def __init__(self, handler_class: type[BaseHTTPRequestHandler], owner: object) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler_class)
+        self.server.daemon_threads = True
+        self.server.fake = owner  # type: ignore[attr-defined]
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class LocalServer:
     """Serves ``handler`` on 127.0.0.1 (a port the system picks), one thread per request.
 
@@ -22,24 +44,19 @@ class LocalServer:
 
     def __init__(self, handler: Handler) -> None:
         self.handler = handler
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Bridge)
-        self._server.daemon_threads = True
-        self._server.handler = handler  # type: ignore[attr-defined]
         self.violations: list[AssertionError] = []
-        self._server.violations = self.violations  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
+        self._loopback = Loopback(_Bridge, self)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self._loopback.url
 
     def __enter__(self) -> LocalServer:
-        self._thread.start()
+        self._loopback.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._loopback.stop()
 
 
 class _Bridge(BaseHTTPRequestHandler):
@@ -59,12 +76,12 @@ class _Bridge(BaseHTTPRequestHandler):
             self.command, f"http://{self.headers['Host']}{self.path}", headers=dict(self.headers.items()), content=body
         )
         try:
-            response = self.server.handler(request)  # type: ignore[attr-defined]
+            response = self.server.fake.handler(request)  # type: ignore[attr-defined]
         except httpx.HTTPError:
             self.close_connection = True  # the fake was told to fail: drop the connection without an answer
             return
         except AssertionError as violation:  # a contract violation: fail the test, not just this request
-            self.server.violations.append(violation)  # type: ignore[attr-defined]
+            self.server.fake.violations.append(violation)  # type: ignore[attr-defined]
             response = httpx.Response(500, text=f"contract violation: {violation}")
         content = response.read()
         try:

@@ -10,7 +10,6 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -47,13 +46,6 @@ from tests.connectors.fake_mastodon import (
 from tests.connectors.fake_telegram import TOKEN as BOT_TOKEN
 from tests.connectors.fake_telegram import FakeTelegram
 from tests.openapi_contract import OpenApiContract
-
-
-@pytest.fixture
-def core(tmp_path: Path) -> Iterator[Core]:
-    built = build_core(paths_in(tmp_path), secrets=MemorySecretStore())
-    yield built
-    built.close()
 
 
 @pytest.fixture(scope="module")

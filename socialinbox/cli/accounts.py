@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from socialinbox.cli import connect_bluesky, connect_demo, connect_email, connect_mastodon, connect_telegram
+from socialinbox.cli import (
+    connect_bluesky,
+    connect_demo,
+    connect_email,
+    connect_facebook,
+    connect_mastodon,
+    connect_telegram,
+)
 from socialinbox.cli.output import account_json, iso, print_json
 from socialinbox.domain import Account
 from socialinbox.secrets import account_key
@@ -17,6 +24,7 @@ ADDERS = (
     connect_mastodon.register,
     connect_telegram.register,
     connect_bluesky.register,
+    connect_facebook.register,
 )
 """Each registers ``accounts add <platform>``; a new connector adds its module here."""
 

@@ -1,6 +1,6 @@
 """Every connector, listed by name and imported only when an account of its platform first needs it.
 
-Importing all five at start-up cost about 140 ms and 7 MB before the first paint (docs/performance.md, B4/B5), for
+Importing them all at start-up cost about 140 ms and 7 MB before the first paint (docs/performance.md, B4/B5), for
 platforms most shops never connect. Packaging cannot see these imports: ``packaging/socialinbox.spec`` lists
 ``CONNECTOR_MODULES`` as hidden imports.
 """
@@ -17,6 +17,7 @@ FACTORY_NAMES: Mapping[Platform, str] = {
     Platform.BLUESKY: "socialinbox.connectors.bluesky:build_bluesky",
     Platform.DEMO: "socialinbox.connectors.demo:build_demo",
     Platform.EMAIL: "socialinbox.connectors.email:build_email",
+    Platform.FACEBOOK: "socialinbox.connectors.facebook:build_facebook",
     Platform.MASTODON: "socialinbox.connectors.mastodon:build_mastodon",
     Platform.TELEGRAM: "socialinbox.connectors.telegram:build_telegram",
 }

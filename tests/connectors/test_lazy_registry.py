@@ -21,8 +21,15 @@ def test_every_platform_resolves_to_its_connectors_factory(platform: Platform) -
     assert REGISTRY.get(platform) is factory
 
 
-def test_the_registry_lists_the_five_connected_platforms_and_each_module_once() -> None:
-    connected = {Platform.BLUESKY, Platform.DEMO, Platform.EMAIL, Platform.MASTODON, Platform.TELEGRAM}
+def test_the_registry_lists_the_connected_platforms_and_each_module_once() -> None:
+    connected = {
+        Platform.BLUESKY,
+        Platform.DEMO,
+        Platform.EMAIL,
+        Platform.FACEBOOK,
+        Platform.MASTODON,
+        Platform.TELEGRAM,
+    }
     assert set(REGISTRY) == connected
     assert len(REGISTRY) == len(connected)
     assert sorted(CONNECTOR_MODULES) == sorted({REGISTRY.module_of(p) for p in connected})

@@ -13,16 +13,8 @@ from socialinbox.paths import paths_in
 from socialinbox.secrets import MemorySecretStore
 from socialinbox.ui.app import InboxApp
 from socialinbox.ui.notifications import Notifier
-from socialinbox.wiring import Core, build_core, ensure_demo_account
+from socialinbox.wiring import build_core, ensure_demo_account
 from tests.notification_stub import NotificationService, notification_service
-
-
-@pytest.fixture
-def core(tmp_path: Path) -> Iterator[Core]:
-    """A core on an empty data folder, sign-ins in memory (a test module may define its own ``core`` instead)."""
-    built = build_core(paths_in(tmp_path), secrets=MemorySecretStore())
-    yield built
-    built.close()
 
 
 @pytest.fixture
