@@ -90,11 +90,16 @@ class Dovecot:
         settings = self.folder / "dovecot.conf"
         plain = settings.read_text()
         assert "\nssl = no\n" in plain, "the shared script's settings changed"
-        settings.write_text(
+        # Replaced whole, never rewritten in place: Dovecot's config process may be reading the file right then. A CI
+        # run's Dovecot failed to parse it as it reloaded ("line 36: Unknown setting: maps { maps", a line the file
+        # does not have) and stopped serving; a reader of a file being rewritten can see it half-written.
+        staged = settings.with_name("dovecot.conf.tls")
+        staged.write_text(
             plain.replace("\nssl = no\n", f"\nssl = required\nssl_cert = <{certificate}\nssl_key = <{key}\n").replace(
                 "disable_plaintext_auth = no", "disable_plaintext_auth = yes"
             )
         )
+        os.replace(staged, settings)
         os.kill(int((self.folder / "run" / "master.pid").read_text().strip()), signal.SIGHUP)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

@@ -75,7 +75,7 @@ def mastodon_page(dialog: AddAccountDialog) -> MastodonPage:
 def test_the_dialog_lists_one_page_per_registered_platform(dialog: AddAccountDialog) -> None:
     listed = [dialog.platforms.item(row).data(Qt.ItemDataRole.UserRole) for row in range(dialog.platforms.count())]
 
-    assert listed == [page.platform.value for page in PAGES] == ["mastodon", "bluesky", "telegram", "email"]
+    assert listed == [page.platform.value for page in PAGES] == ["mastodon", "bluesky", "telegram", "email", "facebook"]
     dialog.show_platform(Platform.TELEGRAM)
     assert dialog.stack.currentWidget() is dialog.page_for(Platform.TELEGRAM)
 
