@@ -21,11 +21,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
+from socialinbox.storage.claimant import has_stopped, this_process
 from socialinbox.storage.engine import make_engine, server_url
 from socialinbox.storage.migrate import upgrade_to_head
 from tests.connectors.mail_servers import free_port
 
 _TEMPLATE = "socialinbox_head"
+OWNER_FILE = "owner"  # the test run that started the server: the app's own name for a process (storage/claimant.py)
 CLERK, CLERK_PASSWORD = "clerk", "s3cret-clerk"  # the one role that must sign in with a password (the rest: trust)
 
 
@@ -64,6 +66,7 @@ def running_postgres() -> Iterator[PostgresServer]:
     reason = postgres_unavailable()
     if reason is not None:
         pytest.skip(reason)
+    stop_orphaned_servers()
     server = PostgresServer()
     server.start()
     try:
@@ -72,15 +75,29 @@ def running_postgres() -> Iterator[PostgresServer]:
         server.stop()
 
 
+def stop_orphaned_servers() -> None:
+    """Stop the throwaway servers of test runs that died without stopping them (a crashed interpreter runs no
+    ``finally``: three pytest-qt crashes once left three clusters running). A server whose run is alive is left be."""
+    for folder in Path(tempfile.gettempdir()).glob("socialinbox-postgres-*"):
+        owner = folder / OWNER_FILE
+        try:
+            claimant = owner.read_text(encoding="ascii").strip()
+        except OSError:
+            continue  # a server from before owners were written down, or one starting right now
+        if has_stopped(claimant):
+            PostgresServer(folder).stop()
+
+
 class PostgresServer:
-    def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="socialinbox-postgres-"))
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder or Path(tempfile.mkdtemp(prefix="socialinbox-postgres-"))
         self.port = free_port()
         self._bin = postgres_binaries()
         self._names = (f"test_{n}" for n in itertools.count(1))
 
     def start(self) -> None:
         assert self._bin is not None, postgres_unavailable()
+        (self.folder / OWNER_FILE).write_text(this_process(), encoding="ascii")  # see stop_orphaned_servers
         if os.geteuid() == 0:
             shutil.chown(self.folder, "postgres")
         self._run("initdb", "-D", str(self.folder / "data"), "-U", "postgres", "-A", "trust", "-E", "UTF8")

@@ -117,7 +117,7 @@ class Dovecot:
         pid = int(pid_file.read_text().strip()) if pid_file.exists() else None
         subprocess.run(["bash", str(DOVECOT_SCRIPT), "stop", str(self.folder)], timeout=30, check=False)
         deadline = time.monotonic() + 0.5  # enough to let go of the port; the rest exits by itself
-        while pid is not None and time.monotonic() < deadline and _running(pid):
+        while pid is not None and time.monotonic() < deadline and process_running(pid):
             time.sleep(0.05)
         shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -194,7 +194,7 @@ class Dovecot:
             return mails
 
 
-def _running(pid: int) -> bool:
+def process_running(pid: int) -> bool:
     """Still there and not a zombie (in a container nobody may reap the daemon's master)."""
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
