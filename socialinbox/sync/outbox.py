@@ -36,14 +36,15 @@ RETRY_BASE = timedelta(seconds=15)
 class OutboxSender(AccountWorker):
     def send_due(self, account_id: int | None = None) -> list[DeliveryReport]:
         """Try every reply whose time has come; one report per reply tried, and one per reply found interrupted
-        (another process stopped while it was sending it, long enough ago: ``SEND_LEASE``)."""
+        (the process sending it stopped: ``recover_interrupted``)."""
         now = self._clock.now()
+        interrupted: list[DeliveryReport] = []
         try:
             interrupted = self._repository.recover_interrupted(now)
             claimed = self._repository.claim_due_replies(now, account_id=account_id)
         except StorageUnavailable as error:  # locked, full, read-only: nothing claimed, so nothing at risk
             log.warning("outbox waits: storage unavailable (%s)", error.problem.value)
-            return []
+            return interrupted  # already marked: this is the one report of them
         for report in interrupted:
             log.warning("reply %s was interrupted mid-send and waits for the owner to check it", report.item.id)
         return [*interrupted, *(self._deliver(claim) for claim in claimed)]

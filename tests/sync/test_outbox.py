@@ -1,9 +1,12 @@
 import random
 from datetime import timedelta
 
+import pytest
+
 from socialinbox.connectors.base import AuthError, RateLimited, Rejected, TransientError, UncertainDelivery
 from socialinbox.domain import OutboxItem, OutboxState, OutgoingReply, PollResult, SentReply, Status
 from socialinbox.storage.outbox_queries import SEND_LEASE
+from socialinbox.storage.problems import StorageProblem, StorageUnavailable
 from tests.fakes import remote_message
 from tests.sync.conftest import SyncWorld
 
@@ -149,3 +152,21 @@ def test_a_reply_a_stopped_process_left_mid_send_is_reported_once_its_claim_has_
     world.repo.retry_reply(item.id)  # the owner checked and retries: the platform is looked at first
     (claim,) = world.repo.claim_due_replies(world.clock.now())
     assert claim.uncertain
+
+
+def test_a_reply_found_interrupted_is_reported_even_when_the_claim_then_fails(
+    world: SyncWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It is marked failed when found, so this round's report is the only one: a locked database for the claim
+    that follows must not swallow it."""
+    _, conversation = _conversation(world)
+    item = world.repo.queue_reply(conversation, "We open at 8!", world.clock.now())
+    world.repo.claim_due_replies(world.clock.now())  # by a process that then stops
+    world.clock.advance(seconds=SEND_LEASE.total_seconds())
+
+    def locked(*_: object, **__: object) -> None:
+        raise StorageUnavailable(StorageProblem.LOCKED, "The inbox is busy.")
+
+    monkeypatch.setattr(world.repo, "claim_due_replies", locked)
+    (report,) = world.sender.send_due()
+    assert report.item.id == item.id and report.item.state is OutboxState.FAILED
