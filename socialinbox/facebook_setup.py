@@ -38,7 +38,7 @@ class ChoosePage(SetupError):
     """The token manages several Pages and none was named: the owner says which."""
 
     def __init__(self, names: list[str]) -> None:
-        super().__init__(f"That sign-in manages several Pages: {', '.join(names)}. Say which one to connect.")
+        super().__init__(f"That sign-in manages several Pages: {', '.join(names)}. Name the one to connect.")
         self.names = names
 
 
@@ -94,12 +94,12 @@ def _page_for(core: Core, connector: FacebookConnector, token: str, wanted: str 
         raise SetupError(f"{error} The token needs the permission pages_show_list.") from None
     if not managed:
         raise SetupError(f"That sign-in manages no Facebook Page Social Inbox can see. {PAGE_TOKEN_HELP}")
-    chosen = [p for p in managed if wanted and wanted.strip().casefold() in (p.page_id, p.name.casefold())]
-    if not wanted and len(managed) == 1:
-        chosen = managed
+    named = (wanted or "").strip()
+    key = named.casefold()
+    chosen = [p for p in managed if key in (p.page_id, p.name.casefold())] if key else managed
     if len(chosen) == 1:
         return chosen[0].page_id, chosen[0].name, chosen[0].token
-    if wanted:
+    if key:
         names = ", ".join(p.name for p in managed)
-        raise SetupError(f"That sign-in manages no Page called {wanted.strip()}; it manages {names}.")
+        raise SetupError(f"That sign-in manages no Page called {named}; it manages {names}.")
     raise ChoosePage([p.name for p in managed])

@@ -15,7 +15,7 @@ from socialinbox.ui.dialogs.account_page import PageContext
 from socialinbox.ui.dialogs.add_account_dialog import AddAccountDialog
 from socialinbox.ui.dialogs.facebook_page import FacebookPage
 from socialinbox.wiring import Core
-from tests.connectors.fake_facebook import PAGE_ID, PAGE_NAME, TOKEN, FakeGraph
+from tests.connectors.fake_facebook import PAGE_ID, PAGE_NAME, TOKEN, USER_TOKEN, FakeGraph
 
 
 @pytest.fixture
@@ -55,3 +55,18 @@ def test_a_refused_token_is_explained_on_the_page(page: FacebookPage, core: Core
     qtbot.mouseClick(page.connect_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Graph API Explorer" in page.status.text(), timeout=10_000)
     assert core.repository.accounts() == []
+
+
+def test_a_token_that_manages_several_pages_asks_which_and_connects_the_one_named(
+    page: FacebookPage, core: Core, qtbot: QtBot
+) -> None:
+    qtbot.keyClicks(page.token, USER_TOKEN)
+    qtbot.mouseClick(page.connect_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: f"{PAGE_NAME}, Rival Buns" in page.status.text(), timeout=10_000)
+    assert core.repository.accounts() == []
+    assert page.token.text() == USER_TOKEN  # kept: the owner only names the Page
+    qtbot.keyClicks(page.page_name, PAGE_NAME)
+    with qtbot.waitSignal(page.dialog.account_connected, timeout=10_000) as connected:  # type: ignore[attr-defined]
+        qtbot.mouseClick(page.connect_button, Qt.MouseButton.LeftButton)
+    assert connected.args[0].settings["page_id"] == PAGE_ID
+    assert core.secrets.get(account_key(connected.args[0].id)) == TOKEN  # the Page's own token, not the person's
