@@ -15,13 +15,21 @@ from sqlalchemy.engine import URL, ExceptionContext, make_url
 from socialinbox.storage.problems import server_problem, storage_problem
 
 BUSY_TIMEOUT_MS = 10_000
+SERVER_TIMEOUT_S = 15
+"""How long a team database's server may stay silent before the app gives up on it and says so."""
 
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, password: str | None = None) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    password: str | None = None,
+    server_timeout_s: int = SERVER_TIMEOUT_S,
+) -> Engine:
     """Create the engine for ``url``. Never called at import time: the composition roots call it. ``password``: a
     server's, from the keyring, used when the URL names none (``database_password_key``)."""
     if url.startswith("sqlite"):
@@ -37,7 +45,7 @@ def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, password: s
     if password is not None and parsed.password is None:
         parsed = parsed.set(password=password)
     try:
-        engine = create_engine(parsed, pool_pre_ping=True)
+        engine = create_engine(parsed, pool_pre_ping=True, connect_args=server_connect_args(parsed, server_timeout_s))
     except ImportError as error:  # the driver is an extra: pip install 'socialinbox[postgres]'
         reason = (
             f"its driver ({error.name}) is not installed; use a postgresql:// URL and install socialinbox[postgres]"
@@ -62,6 +70,28 @@ def _translate_error(context: ExceptionContext, database: Path | None) -> BaseEx
     if problem is not None:
         problem.__cause__ = context.original_exception
     return problem
+
+
+def server_connect_args(url: URL, timeout_s: int) -> dict[str, int]:
+    """libpq's limits on a silent server, so that a network cut is an error the owner is told of within
+    ``timeout_s`` rather than a wait of minutes (libpq's own defaults wait for the operating system: two minutes to
+    connect, some fifteen for a reply on a connection whose peer vanished, on the GUI thread too when it reads).
+
+    ``connect_timeout`` bounds the sign-in; keepalives find a dead connection while it idles in the pool;
+    ``tcp_user_timeout`` (Linux; libpq ignores it elsewhere) ends one whose sent data goes unacknowledged mid-query.
+    None is a statement timeout: a slow query on a live server is not a network cut. Settings the owner wrote in
+    the URL win. Only libpq takes these names (psycopg, the driver the app ships)."""
+    if url.get_backend_name() != "postgresql" or url.get_driver_name() != "psycopg":
+        return {}
+    limits = {
+        "connect_timeout": timeout_s,
+        "keepalives": 1,
+        "keepalives_idle": max(1, timeout_s // 3),
+        "keepalives_interval": max(1, timeout_s // 6),
+        "keepalives_count": 3,
+        "tcp_user_timeout": timeout_s * 1000,  # milliseconds
+    }
+    return {name: value for name, value in limits.items() if name not in url.query}
 
 
 def without_password(url: str) -> tuple[str, str | None]:

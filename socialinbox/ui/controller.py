@@ -25,6 +25,7 @@ from socialinbox.domain import (
     SyncReport,
 )
 from socialinbox.storage.paging import InboxCounts
+from socialinbox.storage.problems import StorageUnavailable
 from socialinbox.storage.repository import Repository
 from socialinbox.sync.tasks import BackgroundTasks, TaskResult
 from socialinbox.ui.main_window import MainWindow
@@ -251,11 +252,14 @@ class InboxController(QObject):
             return None
         try:
             conversation = self._repository.conversation(conversation_id)
+            messages = self._repository.messages(conversation_id)
+            pending = [i for i in self._repository.outbox(conversation_id) if i.state is not OutboxState.SENT]
         except LookupError:
             pane.show_conversation(None, [], [])
             return None
-        messages = self._repository.messages(conversation_id)
-        pending = [i for i in self._repository.outbox(conversation_id) if i.state is not OutboxState.SENT]
+        except StorageUnavailable as problem:  # a team's server out of reach, a failing disk: told, not raised into Qt
+            self._window.show_message(str(problem), error=True)
+            return None
         pane.show_conversation(conversation, messages, pending)
         return conversation
 

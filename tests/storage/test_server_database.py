@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import socket
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -17,7 +18,7 @@ from socialinbox.cli import main
 from socialinbox.domain import Platform, PollResult
 from socialinbox.paths import AppPaths, paths_in
 from socialinbox.secrets import MemorySecretStore
-from socialinbox.storage.engine import database_password_key, make_engine, server_url
+from socialinbox.storage.engine import database_password_key, make_engine, server_connect_args, server_url
 from socialinbox.storage.problems import StorageProblem, StorageUnavailable
 from socialinbox.storage.repository import Repository
 from socialinbox.wiring import build_core
@@ -263,3 +264,46 @@ def test_two_copies_storing_the_same_poll_at_once_store_each_message_once_and_bo
         for engine in engines:
             engine.dispose()
         postgres_server.drop_database(name)
+
+
+def test_a_server_that_accepts_but_never_answers_is_an_error_within_the_limit() -> None:
+    """A network cut or a hung server: the connection is taken but nothing comes back. libpq alone would wait for
+    the operating system; the engine's limit makes it the owner's error instead (``server_connect_args``)."""
+    with socket.create_server(("127.0.0.1", 0), backlog=4) as silent:  # the kernel accepts; nobody ever answers
+        port = silent.getsockname()[1]
+        engine = make_engine(f"postgresql://shop@127.0.0.1:{port}/inbox", server_timeout_s=1)
+        outcome: list[BaseException] = []
+
+        def read() -> None:
+            try:
+                Repository(engine).accounts()
+            except BaseException as error:  # handed to the test thread
+                outcome.append(error)
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(timeout=30)  # without the limit this waits for minutes
+        assert not reader.is_alive(), "the read is still waiting for a server that never answers"
+    assert len(outcome) == 1 and isinstance(outcome[0], StorageUnavailable)
+    assert outcome[0].problem is StorageProblem.SERVER_UNREACHABLE and "timeout" in str(outcome[0])
+
+
+def test_the_limits_reach_the_driver_and_the_owners_own_settings_win(postgres_server: PostgresServer) -> None:
+    url = postgres_server.url("postgres") + "?connect_timeout=7"
+    assert server_connect_args(server_url(url), 15) == {
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 15_000,
+    }
+    assert server_connect_args(server_url("postgresql+pg8000://shop@db.example/inbox"), 15) == {}  # not libpq's
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            dsn = connection.connection.dbapi_connection.info.dsn  # type: ignore[union-attr]
+    finally:
+        engine.dispose()
+    settings = dict(item.split("=", 1) for item in dsn.split())
+    assert settings["connect_timeout"] == "7" and settings["tcp_user_timeout"] == "15000"
+    assert settings["keepalives"] == "1" and settings["keepalives_count"] == "3"

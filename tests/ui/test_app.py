@@ -20,6 +20,7 @@ from pytestqt.qtbot import QtBot
 from socialinbox.domain import Platform, PollResult, Status
 from socialinbox.paths import paths_in
 from socialinbox.secrets import MemorySecretStore
+from socialinbox.storage.paging import InboxView
 from socialinbox.storage.problems import StorageProblem, StorageUnavailable
 from socialinbox.storage.repository import Repository
 from socialinbox.ui import app as app_module
@@ -79,6 +80,44 @@ def test_owner_answers_with_the_keyboard_and_the_conversation_moves(inbox_app: I
     qtbot.waitUntil(lambda: window.inbox_model.row_of(chosen.id) is None, timeout=10_000)  # left "needs reply"
     assert inbox_app.core.repository.conversation(chosen.id).status is Status.WAITING
     assert inbox_app.core.repository.messages(chosen.id)[-1].text == "So sorry about this, we will sort it out today."
+
+
+def test_a_database_out_of_reach_is_told_when_a_conversation_opens_or_a_list_is_read(
+    inbox_app: InboxApp, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A team's server that stopped answering (or a failing disk) while the owner opens a conversation or picks a
+    list: the status bar says what to check, and nothing is raised into Qt (pytest-qt fails a test on that)."""
+    inbox_app.start()
+    _wait_for_rows(qtbot, inbox_app)
+    window, repository = inbox_app.window, inbox_app.core.repository
+    problem = StorageUnavailable(StorageProblem.SERVER_UNREACHABLE, "Social Inbox cannot use the team's database")
+
+    def out_of_reach(*_args: object, **_kwargs: object) -> None:
+        raise problem
+
+    first = window.inbox_model.conversation_at(0)
+    assert first is not None
+    monkeypatch.setattr(repository, "messages", out_of_reach)
+    window.conversation_opened.emit(first.id)
+    assert window.statusBar().currentMessage() == str(problem)
+    assert window.pane.conversation is None
+    monkeypatch.undo()
+
+    monkeypatch.setattr(repository, "conversations", out_of_reach)
+    window.statusBar().clearMessage()
+    window.navigation.setCurrentIndex(
+        window.navigation_model.index(window.navigation_model.row_for_view(InboxView.ALL))
+    )
+    assert window.statusBar().currentMessage() == str(problem)
+    assert window.inbox_model.rowCount() == 0
+    monkeypatch.undo()
+    window.navigation.setCurrentIndex(
+        window.navigation_model.index(window.navigation_model.row_for_view(InboxView.DONE))
+    )
+    window.navigation.setCurrentIndex(
+        window.navigation_model.index(window.navigation_model.row_for_view(InboxView.ALL))
+    )
+    assert window.inbox_model.rowCount() > 0  # read again once the server answers
 
 
 def test_mark_done_with_e(inbox_app: InboxApp, qtbot: QtBot) -> None:

@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from socialinbox.domain import Contact, Conversation, Platform, Status, Visibility
 from socialinbox.storage.paging import PageAfter
-from socialinbox.ui.models.inbox_model import ConversationRole, InboxModel, preview_line
+from socialinbox.ui.models.inbox_model import ConversationRole, InboxModel, PageUnavailable, preview_line
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 OPEN = frozenset({Status.NEEDS_REPLY, Status.WAITING})
@@ -230,6 +230,30 @@ def test_fetch_more_pages_through_the_store_by_keyset_until_a_short_page(qapp: A
     expected = [page_after(c) for c in store.ordered()[99::100]]
     assert last_of_each_page == expected[: len(last_of_each_page)]
     assert not model.canFetchMore(QModelIndex())
+
+
+def test_a_page_the_database_cannot_give_keeps_the_rows_and_is_asked_for_again(qapp: Any) -> None:
+    store = FakeStore(many_conversations(250, random.Random(3)))
+    reachable = True
+
+    def fetch_page(after: PageAfter | None, limit: int) -> list[Conversation]:
+        if not reachable:
+            raise PageUnavailable("the team's server does not answer")
+        return store.fetch_page(after, limit)
+
+    model = InboxModel(fetch_page, page_after, newest_first, store.accepts, 100, now=lambda: NOW, tz=UTC)
+    model.reload()
+    reachable = False
+    model.fetchMore(QModelIndex())
+    assert model.conversation_ids() == store.ids()[:100]
+    assert model.canFetchMore(QModelIndex())  # the next scroll asks again
+    reachable = True
+    fetch_all(model)
+    assert model.conversation_ids() == store.ids()
+
+    reachable = False
+    model.reload()  # the owner chose the list again while the server was away
+    assert model.rowCount() == 0 and not model.canFetchMore(QModelIndex())  # no loop of failing reads
 
 
 def test_a_list_view_fetches_only_the_pages_it_scrolls_to(qtbot: QtBot) -> None:

@@ -52,6 +52,11 @@ _SPOKEN_PREVIEW_CHARS = 200
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
+class PageUnavailable(Exception):
+    """``fetch_page`` could not read a page now (the database is out of reach); the owner has been told. The rows
+    stay as they were, and scrolling asks again."""
+
+
 def preview_line(conversation: Conversation) -> str:
     """The first non-empty line of the preview: what fits in one row."""
     for line in conversation.preview.splitlines():
@@ -120,7 +125,10 @@ class InboxModel(QAbstractListModel):
             self._pending = {}  # the first page is read fresh: nothing older may be applied over it
             self._entries, self._by_id = [], {}
             self._after, self._boundary, self._has_more = None, None, False
-            page = self._fetch_page(None, self._page_size)
+            try:
+                page = self._fetch_page(None, self._page_size)
+            except PageUnavailable:
+                return  # an empty list with nothing more to fetch: choosing the list again reads it again
             self._note_page(page)
             latest = {c.id: c for c in page if self._accepts(c)}
             self._entries = sorted(map(self._entry, latest.values()))  # unique ids: never compares conversations
@@ -136,7 +144,10 @@ class InboxModel(QAbstractListModel):
         """Override QAbstractItemModel::fetchMore: fetch the page after the boundary and merge it by id."""
         if parent.isValid() or not self._has_more:
             return
-        page = self._fetch_page(self._after, self._page_size)
+        try:
+            page = self._fetch_page(self._after, self._page_size)
+        except PageUnavailable:
+            return  # still more to fetch: the next scroll asks again
         self._note_page(page)
         self.upsert(page)  # inside the new boundary, so every accepted conversation of the page is kept
 
