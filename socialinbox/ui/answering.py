@@ -28,6 +28,7 @@ from socialinbox.private_case import (
 )
 from socialinbox.sentiment import Analyzer
 from socialinbox.settings import Settings
+from socialinbox.storage.answering_queries import LinkedCase
 from socialinbox.storage.repository import Repository
 from socialinbox.sync.tasks import BackgroundTasks, TaskResult
 from socialinbox.template_store import TemplateStore
@@ -46,6 +47,14 @@ from socialinbox.ui.views.notices import CaseBanner, HeldReplyBar
 log = logging.getLogger(__name__)
 
 FALLBACK_ACKNOWLEDGEMENT = "Sorry to hear this. We've sent you a direct message and we'll put it right there."
+
+
+def case_of(repository: Repository, conversation_id: int) -> LinkedCase | None:
+    """The conversation's case, if it is one half of one; None for a conversation that is gone meanwhile."""
+    try:
+        return repository.linked_case(conversation_id)
+    except LookupError:
+        return None
 
 
 class AnsweringController(QObject):
@@ -76,6 +85,7 @@ class AnsweringController(QObject):
         self._uses = store.past_uses()
         self._accounts: dict[int, Account] = {account.id: account for account in repository.accounts()}
         self._messages: list[Message] = []
+        self._after_shown: tuple[int, Callable[[], None]] | None = None  # see _once_shown
         self.dialog: QWidget | None = None  # the last dialog opened, for tests and screenshots
         pane = window.pane
         self.case_banner = CaseBanner(pane)
@@ -203,8 +213,12 @@ class AnsweringController(QObject):
         self._window.pane.composer.set_thread(self._messages)
         items: list[OutboxItem] = list(outbox) if isinstance(outbox, list) else []
         self.held_bar.show_item(next((item for item in items if item.held), None))
-        case = self._repository.linked_case(shown.id) if shown is not None else None
-        self.case_banner.show_case(case, shown.id if shown is not None else 0)
+        self._refresh_banner()
+        waiting, self._after_shown = self._after_shown, None
+        if waiting is not None and shown is not None and waiting[0] == shown.id:
+            waiting[1]()
+        elif waiting is not None and self._window.pane.expected_id == waiting[0]:
+            self._after_shown = waiting  # another conversation's thread, read before the owner opened this one
 
     @Slot(object)
     def on_report_ready(self, result: object) -> None:
@@ -217,19 +231,21 @@ class AnsweringController(QObject):
                 self._remind_to_close_loop(result.value)
             elif result.name == "close-loop":
                 self._refresh_banner()
+            elif result.name == "case":
+                self._show_case(result.value, result.context)
+            elif result.name == "loop-check":
+                self._loop_checked(result.value, result.context)
 
     # --- keyboard triage ----------------------------------------------------------------------
 
     def on_open(self) -> None:
-        if self._ensure_open() is not None:
-            self._window.pane.thread.setFocus()
+        self._when_open(self._window.pane.thread.setFocus)
 
     def on_template(self) -> None:
-        if self._ensure_open() is not None:
-            self._window.pane.composer.open_picker()
+        self._when_open(self._window.pane.composer.open_picker)
 
     def on_mark_unread(self) -> None:
-        conversation = self._window.pane.conversation
+        conversation = self._window.opened_conversation()
         if conversation is not None:
             self._tasks.run("mark-unread", lambda: self._repository.mark_unread(conversation.id))
 
@@ -254,28 +270,40 @@ class AnsweringController(QObject):
         self._uses = self._store.past_uses()
         self._window.pane.composer.set_thread(self._messages)
 
-    def _ensure_open(self) -> Conversation | None:
-        """The open conversation; with none open, the first one the inbox shows (so T works straight away)."""
+    def _when_open(self, action: Callable[[], None]) -> None:
+        """``action`` on the open conversation; with none open, on the first one the inbox shows, once its thread
+        is shown (so T works straight away)."""
         pane = self._window.pane
-        if pane.conversation is None:
+        if pane.expected_id is None:
             rows = self.search.visible_rows()
-            if rows:
-                index = self._window.inbox_model.index(rows[0])
-                flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
-                self._window.inbox.selectionModel().setCurrentIndex(index, flags)
-        return pane.conversation
+            if not rows:
+                return
+            index = self._window.inbox_model.index(rows[0])
+            flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
+            self._window.inbox.selectionModel().setCurrentIndex(index, flags)  # opens it (conversation_opened)
+        if pane.expected_id is not None:
+            self._once_shown(pane.expected_id, action)
+
+    def _once_shown(self, conversation_id: int, action: Callable[[], None]) -> None:
+        """Run ``action`` once the pane shows ``conversation_id``'s thread: at once if it does, else when its
+        thread has been read (the pane shows the one before until then, and an action such as filling in the
+        composer must not land there). Dropped if the owner opens another conversation first."""
+        pane = self._window.pane
+        if pane.conversation is not None and pane.conversation.id == conversation_id == pane.expected_id:
+            action()
+        else:
+            self._after_shown = (conversation_id, action)
 
     def open_conversation(self, conversation_id: int) -> None:
         """Show a conversation: select it in the list when it is there, else open it directly."""
         self._window.select_conversation(conversation_id)
-        pane = self._window.pane
-        if pane.conversation is None or pane.conversation.id != conversation_id:
+        if self._window.pane.expected_id != conversation_id:
             self._window.conversation_opened.emit(conversation_id)
 
     # --- take it private -------------------------------------------------------------------------
 
     def on_take_private(self) -> None:
-        conversation = self._window.pane.conversation
+        conversation = self._window.opened_conversation()
         if conversation is None:
             self._window.show_message("Open a conversation first.")
             return
@@ -316,14 +344,17 @@ class AnsweringController(QObject):
         self._send_now()  # the public acknowledgement is queued: send it now
         self.open_conversation(private.id)
         opener = self._library.by_shortcut(OPENER_SHORTCUT)
-        if opener is not None and self._window.pane.conversation is not None:
-            self._window.pane.composer.prefill(opener)
+        if opener is not None:
+            self._once_shown(private.id, lambda: self._window.pane.composer.prefill(opener))
         self._window.show_message(f"Acknowledged in public; now write to {private.contact.name} in private.")
 
     # --- closing the loop ------------------------------------------------------------------------
 
     def _remind_to_close_loop(self, conversation: Conversation) -> None:
-        case = self._repository.linked_case(conversation.id)
+        repository = self._repository
+        self._tasks.run("loop-check", lambda: case_of(repository, conversation.id), context=conversation)
+
+    def _loop_checked(self, case: LinkedCase | None, conversation: Conversation) -> None:
         if case is not None and case.loop_open and conversation.id == case.private.id:
             self._window.show_message(
                 f"The private chat with {conversation.contact.name} is done: close the loop in the public thread?"
@@ -334,7 +365,7 @@ class AnsweringController(QObject):
         self.open_conversation(public_id)
         template = self._library.by_shortcut(CLOSE_LOOP_SHORTCUT)
         if template is not None:
-            self._window.pane.composer.prefill(template)
+            self._once_shown(public_id, lambda: self._window.pane.composer.prefill(template))
         self.on_loop_dismissed(public_id)
 
     def on_loop_dismissed(self, public_id: int) -> None:
@@ -342,9 +373,18 @@ class AnsweringController(QObject):
         self._tasks.run("close-loop", lambda: self._repository.close_loop(public_id, now))
 
     def _refresh_banner(self) -> None:
+        """The shown conversation's case (public and private halves), read on the task runner."""
         shown = self._window.pane.conversation
-        case = self._repository.linked_case(shown.id) if shown is not None else None
-        self.case_banner.show_case(case, shown.id if shown is not None else 0)
+        if shown is None:
+            self.case_banner.show_case(None, 0)
+            return
+        repository = self._repository
+        self._tasks.run("case", lambda: case_of(repository, shown.id), context=shown.id)
+
+    def _show_case(self, case: LinkedCase | None, conversation_id: int) -> None:
+        shown = self._window.pane.conversation
+        if shown is not None and shown.id == conversation_id:  # else the owner has moved on
+            self.case_banner.show_case(case, conversation_id)
 
     # --- held replies --------------------------------------------------------------------------
 

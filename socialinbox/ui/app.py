@@ -243,7 +243,7 @@ class InboxApp:
             self.window.show_message(self.core.secrets_warning, error=True)
         # Chosen in the list while the rest was being built, when nothing was there to open it yet.
         chosen = self.window.chosen_conversation_id()
-        if chosen is not None and self.window.pane.conversation is None:
+        if chosen is not None and self.window.pane.expected_id is None:
             self.controller.on_conversation_opened(chosen)
         self.window.hide_starting()
         self.window.app_started.emit()

@@ -114,7 +114,7 @@ class ClockActions(QObject):
 
     @Slot()
     def on_snooze(self) -> None:
-        conversation = self._window.pane.conversation
+        conversation = self._window.opened_conversation()
         if conversation is None:
             self._window.show_message("Pick a conversation to snooze.")
             return
@@ -125,7 +125,7 @@ class ClockActions(QObject):
 
     def snooze(self, until: datetime) -> None:
         """Snooze the open conversation; it leaves the list now and comes back with a "back from snooze" reminder."""
-        conversation = self._window.pane.conversation
+        conversation = self._window.opened_conversation()
         if conversation is None:
             return
         conversation_id = conversation.id

@@ -1,7 +1,8 @@
 """Applies what comes through the bridge: model updates, notifications, the status bar.
 
-It never queries the database after a poll (the report carries what changed); the only reads it makes are the
-small indexed ones of opening a conversation. Writes go to the background task runner.
+It never queries the database on the GUI thread: a poll's report carries what changed, and opening a conversation
+reads its thread on the background task runner (a team's database is a server, maybe a slow or a lost one, away).
+Writes go to the task runner too, in the order the owner made them, so a thread read after a write sees it.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from socialinbox.domain import (
     DeliveryReport,
     Direction,
     Message,
+    OutboxItem,
     OutboxState,
     Status,
     SyncReport,
 )
 from socialinbox.storage.paging import InboxCounts
-from socialinbox.storage.problems import StorageUnavailable
 from socialinbox.storage.repository import Repository
 from socialinbox.sync.tasks import BackgroundTasks, TaskResult
 from socialinbox.ui.main_window import MainWindow
@@ -68,6 +69,25 @@ def read_the_team(
     return TeamReading(conversations, max(above, default=floor), unheard, messages)
 
 
+@dataclasses.dataclass(frozen=True)
+class ThreadReading:
+    """What the pane shows of one conversation, read on the task runner."""
+
+    conversation: Conversation | None  # None: it is gone (merged, or deleted by a teammate)
+    messages: list[Message]
+    pending: list[OutboxItem]  # the replies not sent yet: queued, sending, failed or held
+
+
+def read_thread(repository: Repository, conversation_id: int) -> ThreadReading:
+    try:
+        conversation = repository.conversation(conversation_id)
+    except LookupError:
+        return ThreadReading(None, [], [])
+    messages = repository.messages(conversation_id)
+    pending = [item for item in repository.outbox(conversation_id) if item.state is not OutboxState.SENT]
+    return ThreadReading(conversation, messages, pending)
+
+
 class InboxController(QObject):
     def __init__(
         self,
@@ -90,6 +110,7 @@ class InboxController(QObject):
         self._counts_pending = False
         self._accounts: dict[int, Account] = {}
         self._news: TeamNews | None = None  # a team's shared database only (follow_the_team)
+        self._marks_read: int | None = None  # opened by the owner: marked read once its thread is shown
         bridge.report_ready.connect(self.on_report_ready)
         window.reply_requested.connect(self.on_reply_requested)
         window.done_requested.connect(self.on_done_requested)
@@ -136,6 +157,9 @@ class InboxController(QObject):
             self._window.show_message("Reply sent.")
 
     def _apply_task(self, result: TaskResult) -> None:
+        if result.name == "thread":
+            self._show_thread(result)
+            return
         if result.name == "team-view":
             if result.ok:  # a server that is down is for the polls to report, not for this every half minute
                 reading: TeamReading = result.value
@@ -161,9 +185,9 @@ class InboxController(QObject):
         if not conversations:
             return
         self._window.inbox_model.upsert(conversations)
-        open_conversation = self._window.pane.conversation
-        if open_conversation is not None and any(c.id == open_conversation.id for c in conversations):
-            self._reload_open(open_conversation.id)
+        shown = self._window.pane.expected_id
+        if shown is not None and any(c.id == shown for c in conversations):
+            self._reload_open(shown)
         self.refresh_counts()
 
     def _apply_counts(self, counts: InboxCounts) -> None:
@@ -235,9 +259,11 @@ class InboxController(QObject):
 
     @Slot(int)
     def on_conversation_opened(self, conversation_id: int) -> None:
-        conversation = self._reload_open(conversation_id, force=True)
-        if conversation is not None and conversation.unread:
-            self._tasks.run("mark-read", lambda: self._repository.mark_read(conversation_id))
+        """The owner opened a conversation: its thread is read on the task runner and shown when it comes, and
+        marked read then if it was unread. Until then the pane shows what it showed."""
+        self._window.pane.expect(conversation_id)
+        self._marks_read = conversation_id
+        self._read_thread(conversation_id)
 
     def open_conversation(self, conversation_id: int) -> None:
         """From a notification click: bring the window forward and show that conversation."""
@@ -245,23 +271,30 @@ class InboxController(QObject):
         self._window.select_conversation(conversation_id)
         self.on_conversation_opened(conversation_id)
 
-    def _reload_open(self, conversation_id: int, *, force: bool = False) -> Conversation | None:
-        """Show ``conversation_id`` again if it is the open one (or ``force``), with fresh messages."""
+    def _reload_open(self, conversation_id: int) -> None:
+        """Read ``conversation_id``'s thread again if the pane shows it (or is about to)."""
+        if self._window.pane.expected_id == conversation_id:
+            self._read_thread(conversation_id)
+
+    def _read_thread(self, conversation_id: int) -> None:
+        repository = self._repository
+        self._tasks.run("thread", lambda: read_thread(repository, conversation_id), context=conversation_id)
+
+    def _show_thread(self, result: TaskResult) -> None:
         pane = self._window.pane
-        if not force and (pane.conversation is None or pane.conversation.id != conversation_id):
-            return None
-        try:
-            conversation = self._repository.conversation(conversation_id)
-            messages = self._repository.messages(conversation_id)
-            pending = [i for i in self._repository.outbox(conversation_id) if i.state is not OutboxState.SENT]
-        except LookupError:
-            pane.show_conversation(None, [], [])
-            return None
-        except StorageUnavailable as problem:  # a team's server out of reach, a failing disk: told, not raised into Qt
-            self._window.show_message(str(problem), error=True)
-            return None
-        pane.show_conversation(conversation, messages, pending)
-        return conversation
+        if result.context != pane.expected_id:
+            return  # the owner has moved on to another conversation meanwhile
+        if not result.ok:  # a team's server out of reach, a failing disk: the pane keeps what it showed
+            self._window.show_message(result.error, error=True)
+            return
+        reading: ThreadReading = result.value
+        pane.show_conversation(reading.conversation, reading.messages, reading.pending)
+        opened = reading.conversation is not None and reading.conversation.id == self._marks_read
+        if opened:
+            self._marks_read = None
+        if opened and reading.conversation is not None and reading.conversation.unread:
+            conversation_id = reading.conversation.id
+            self._tasks.run("mark-read", lambda: self._repository.mark_read(conversation_id))
 
     @Slot(int, str)
     def on_reply_requested(self, conversation_id: int, text: str) -> None:

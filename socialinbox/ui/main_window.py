@@ -309,8 +309,14 @@ class MainWindow(QMainWindow):
         if self.pane.conversation is not None and self.pane.has_composer:
             self.pane.composer.editor.setFocus()
 
+    def opened_conversation(self) -> Conversation | None:
+        """The conversation the pane shows, if it is the one the owner opened last; None while that one's thread
+        is still being read (the pane then still shows the one before, which an action must not hit instead)."""
+        conversation = self.pane.conversation
+        return conversation if conversation is not None and conversation.id == self.pane.expected_id else None
+
     def on_done(self) -> None:
-        conversation: Conversation | None = self.pane.conversation
+        conversation = self.opened_conversation()
         if conversation is not None:
             self.done_requested.emit(conversation.id)
 

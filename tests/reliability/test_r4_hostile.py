@@ -26,6 +26,7 @@ from socialinbox.secrets import MemorySecretStore, account_key
 from socialinbox.templates import load_default_templates, suggest
 from socialinbox.triage import Triage, TriageInput
 from socialinbox.ui.app import InboxApp
+from socialinbox.ui.controller import read_thread
 from socialinbox.ui.thread_html import MAX_SHOWN_CHARS
 from socialinbox.ui.views.conversation_pane import ThreadView
 from socialinbox.wiring import build_core
@@ -98,7 +99,7 @@ def test_hostile_content_is_shown_as_text_never_run_never_fetched_and_never_free
     slowest, shown_all = 0.0, ""
     for conversation in app.core.repository.conversations(limit=200):
         messages = app.core.repository.messages(conversation.id)
-        elapsed = _time_opening(app, conversation.id)
+        elapsed = _time_opening(app, qtbot, conversation.id)
         slowest = max(slowest, elapsed)
         shown = _shown(app.window.pane.thread.toPlainText())
         for message in messages:
@@ -123,15 +124,21 @@ def _stored(app: InboxApp) -> int:
     return sum(c.message_count for c in app.core.repository.conversations(limit=500))
 
 
-def _time_opening(app: InboxApp, conversation_id: int) -> float:
-    """Milliseconds on the GUI thread to open and paint a conversation."""
+def _time_opening(app: InboxApp, qtbot: QtBot, conversation_id: int) -> float:
+    """Milliseconds on the GUI thread to show and paint a conversation, once it is opened (its thread is read on
+    the task runner, off the GUI thread)."""
+    pane = app.window.pane
+    pane.show_conversation(None, [], [])
+    app.controller.open_conversation(conversation_id)
+    qtbot.waitUntil(lambda: pane.conversation is not None and pane.conversation.id == conversation_id, timeout=5000)
+    thread = read_thread(app.core.repository, conversation_id)
 
-    def open_and_paint() -> None:
-        app.window.pane.show_conversation(None, [], [])
-        app.controller.open_conversation(conversation_id)
-        app.window.pane.thread.viewport().grab()
+    def show_and_paint() -> None:
+        pane.show_conversation(None, [], [])
+        pane.show_conversation(thread.conversation, thread.messages, thread.pending)
+        pane.thread.viewport().grab()
 
-    return _best_ms(open_and_paint)
+    return _best_ms(show_and_paint)
 
 
 def _best_ms(work: Callable[[], object]) -> float:

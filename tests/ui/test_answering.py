@@ -83,6 +83,18 @@ def _start(core: Core, qtbot: QtBot) -> InboxApp:
     return app
 
 
+def _shown(qtbot: QtBot, app: InboxApp, conversation_id: int | None = None) -> None:
+    """Wait for the pane to show the conversation just opened (``conversation_id``, if given): its thread is read
+    on the task runner."""
+    pane = app.window.pane
+
+    def shown() -> bool:
+        return pane.conversation is not None and pane.conversation.id == pane.expected_id
+
+    qtbot.waitUntil(shown, timeout=5000)
+    assert conversation_id is None or pane.conversation.id == conversation_id  # type: ignore[union-attr]
+
+
 def _stop(app: InboxApp) -> None:
     """Let results still on their way land before the workers go (the real app stops its event loop first)."""
     app.scheduler.shutdown()
@@ -105,10 +117,11 @@ def test_a_new_user_answers_the_top_message_with_a_template_in_four_key_presses(
 
     try:
         press(window.inbox, Qt.Key.Key_J)  # the top conversation opens
-        assert window.pane.conversation is not None and window.pane.conversation.id == top
-        press(window.inbox, Qt.Key.Key_T)  # the template picker, the fitting template first
+        press(window.inbox, Qt.Key.Key_T)  # the template picker, the fitting template first, once it is shown
         picker = window.pane.composer.picker
-        assert picker.isVisible() and picker.visible_templates()[0].shortcut == "hours"
+        qtbot.waitUntil(picker.isVisible, timeout=5000)
+        _shown(qtbot, app, top)
+        assert picker.visible_templates()[0].shortcut == "hours"
         press(picker.query, Qt.Key.Key_Return)  # inserted, filled from the conversation and settings
         editor = window.pane.composer.editor
         assert editor.toPlainText() == "Hi Raj! We're open Mon-Sat 8:00-18:00. Hope to see you soon!"
@@ -158,9 +171,9 @@ def test_slash_searches_the_inbox_and_j_skips_what_does_not_match(core: Core, qt
             ids[2],
         ]  # type: ignore[union-attr]
         qtbot.keyClick(app.answering.search, Qt.Key.Key_Return)  # to the first match
-        assert window.pane.conversation is not None and window.pane.conversation.id == ids[0]
+        _shown(qtbot, app, ids[0])
         qtbot.keyClick(window.inbox, Qt.Key.Key_J)  # skips Lucía, who does not match
-        assert window.pane.conversation.id == ids[2]
+        _shown(qtbot, app, ids[2])
         app.answering.search.setFocus()
         qtbot.keyClick(app.answering.search, Qt.Key.Key_Escape)
         assert len(app.answering.search.visible_rows()) == 3
@@ -186,6 +199,7 @@ def test_take_it_private_end_to_end_on_the_demo_channel(core: Core, qtbot: QtBot
     window, repository = app.window, core.repository
     try:
         qtbot.keyClick(window.inbox, Qt.Key.Key_J)
+        _shown(qtbot, app, public)
         qtbot.keyClick(window.inbox, Qt.Key.Key_P)
         dialog = app.answering.dialog
         assert isinstance(dialog, TakePrivateDialog) and dialog.isVisible()
@@ -196,6 +210,8 @@ def test_take_it_private_end_to_end_on_the_demo_channel(core: Core, qtbot: QtBot
         # The acknowledgement goes out in public; a private chat with the same customer opens, pre-filled.
         qtbot.waitUntil(lambda: repository.messages(public)[-1].text == acknowledgement, timeout=10_000)
         qtbot.waitUntil(lambda: window.pane.conversation is not None and window.pane.conversation.id != public)
+        qtbot.waitUntil(lambda: window.pane.composer.editor.toPlainText() != "", timeout=5000)
+        qtbot.waitUntil(app.answering.case_banner.isVisible, timeout=5000)
         private = window.pane.conversation
         assert private is not None and private.visibility is Visibility.PRIVATE
         assert private.contact.handle == "lucia.ferraro" and private.account_id == public_account(core)
@@ -209,7 +225,7 @@ def test_take_it_private_end_to_end_on_the_demo_channel(core: Core, qtbot: QtBot
         window.pane.done_button.click()
         qtbot.waitUntil(lambda: app.answering.case_banner.close_loop_button.isVisible(), timeout=5000)
         app.answering.case_banner.close_loop_button.click()
-        assert window.pane.conversation is not None and window.pane.conversation.id == public
+        _shown(qtbot, app, public)
         assert window.pane.composer.editor.toPlainText().startswith("Glad we could sort this out, Lucía")
         qtbot.waitUntil(lambda: repository.linked_case(public).loop_closed_at is not None, timeout=5000)  # type: ignore[union-attr]
     finally:
@@ -226,6 +242,7 @@ def test_a_private_conversation_cannot_be_taken_private(core: Core, qtbot: QtBot
     app = _start(core, qtbot)
     try:
         qtbot.keyClick(app.window.inbox, Qt.Key.Key_J)
+        _shown(qtbot, app)
         qtbot.keyClick(app.window.inbox, Qt.Key.Key_P)
         assert app.answering.dialog is None
         assert app.window.statusBar().currentMessage() == "This conversation is already private."
@@ -239,6 +256,7 @@ def test_a_held_reply_waits_in_its_bar_until_the_owner_sends_it_anyway(core: Cor
     app = _start(core, qtbot)
     try:
         qtbot.keyClick(app.window.inbox, Qt.Key.Key_J)
+        _shown(qtbot, app, conversation)
         bar = app.answering.held_bar
         assert bar.isVisible() and "the customer sent a new message" in bar.reason.text()
         assert not app.window.pane.retry_button.isVisible()  # held is not failed: its own bar decides
@@ -254,8 +272,8 @@ def test_enter_opens_the_top_conversation_and_moves_to_its_thread(core: Core, qt
     app = _start(core, qtbot)
     try:
         qtbot.keyClick(app.window.inbox, Qt.Key.Key_Return)
-        assert app.window.pane.conversation is not None and app.window.pane.conversation.id == conversation
-        assert app.window.pane.thread.hasFocus()
+        _shown(qtbot, app, conversation)
+        qtbot.waitUntil(app.window.pane.thread.hasFocus, timeout=5000)
     finally:
         _stop(app)
 
@@ -266,6 +284,7 @@ def test_edit_takes_a_held_reply_back_into_the_composer(core: Core, qtbot: QtBot
     app = _start(core, qtbot)
     try:
         qtbot.keyClick(app.window.inbox, Qt.Key.Key_J)
+        _shown(qtbot, app, conversation)
         app.answering.held_bar.edit_button.click()
         assert app.window.pane.composer.editor.toPlainText() == "Yes we do!"
         qtbot.waitUntil(lambda: repository.outbox(conversation) == [], timeout=5000)

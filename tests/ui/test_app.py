@@ -98,10 +98,12 @@ def test_a_database_out_of_reach_is_told_when_a_conversation_opens_or_a_list_is_
     first = window.inbox_model.conversation_at(0)
     assert first is not None
     monkeypatch.setattr(repository, "messages", out_of_reach)
-    window.conversation_opened.emit(first.id)
-    assert window.statusBar().currentMessage() == str(problem)
-    assert window.pane.conversation is None
+    window.conversation_opened.emit(first.id)  # read on the task runner
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == str(problem), timeout=5000)
+    assert window.pane.conversation is None  # it keeps what it showed
     monkeypatch.undo()
+    window.conversation_opened.emit(first.id)  # the owner tries again once the server answers
+    qtbot.waitUntil(lambda: window.opened_conversation() is not None, timeout=5000)
 
     monkeypatch.setattr(repository, "conversations", out_of_reach)
     window.statusBar().clearMessage()
@@ -315,8 +317,8 @@ def test_a_conversation_chosen_while_the_rest_was_built_opens_when_it_is_there(
     assert window.pane.conversation is None
     before_the_rest.build_rest()
     before_the_rest.start(show=False)
-    assert window.pane.conversation is not None
-    assert window.pane.conversation.id == window.chosen_conversation_id()
+    qtbot.waitUntil(lambda: window.pane.conversation is not None, timeout=5000)  # its thread is read off this thread
+    assert window.pane.conversation.id == window.chosen_conversation_id()  # type: ignore[union-attr]
 
 
 def test_search_bar_holds_its_place_from_the_first_paint(before_the_rest: InboxApp, qtbot: QtBot) -> None:

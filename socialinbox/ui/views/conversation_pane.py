@@ -106,6 +106,7 @@ class ConversationPane(QWidget):
         super().__init__(parent)
         self._now = now
         self._conversation: Conversation | None = None
+        self._expected: int | None = None  # the conversation shown, or on its way (``expect``)
         self._failed: list[OutboxItem] = []
         self.title = QLabel(self)
         self.title.setTextFormat(_PLAIN)
@@ -181,11 +182,22 @@ class ConversationPane(QWidget):
     def conversation(self) -> Conversation | None:
         return self._conversation
 
+    @property
+    def expected_id(self) -> int | None:
+        """The conversation this pane shows, or the one it was asked to show and whose thread is being read."""
+        return self._expected
+
+    def expect(self, conversation_id: int) -> None:
+        """``conversation_id`` was opened: its thread is read off the GUI thread and shown when it comes
+        (``show_conversation``); until then the pane keeps showing what it showed."""
+        self._expected = conversation_id
+
     def show_conversation(
         self, conversation: Conversation | None, messages: Sequence[Message], outbox: Sequence[OutboxItem]
     ) -> None:
         same = conversation is not None and self._conversation is not None and conversation.id == self._conversation.id
         self._conversation = conversation
+        self._expected = None if conversation is None else conversation.id
         if self._composer is not None:
             self._composer.set_conversation(conversation)
         self.done_button.setEnabled(conversation is not None)

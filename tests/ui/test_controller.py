@@ -1,0 +1,108 @@
+"""The inbox controller opens a conversation by reading its thread on the task runner: never on the GUI thread (a
+team's database is a server away), never showing a thread the owner has already moved on from, and never letting an
+action meant for the conversation being opened hit the one still shown."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from socialinbox.domain import Conversation, Message
+from socialinbox.ui.app import InboxApp
+from tests.ui.conftest import started_demo_app
+
+
+@pytest.fixture
+def app(tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> Iterator[InboxApp]:
+    started = started_demo_app(tmp_path, qtbot, monkeypatch, rows=2)
+    yield started
+    started.shutdown()
+
+
+class HeldReads:
+    """Wraps the repository's ``messages``: notes the thread each read ran on, and holds the reads of one
+    conversation until released."""
+
+    def __init__(self, app: InboxApp, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.threads: list[threading.Thread] = []
+        self.held: int | None = None
+        self.release = threading.Event()
+        real = app.core.repository.messages
+
+        def messages(conversation_id: int) -> list[Message]:
+            self.threads.append(threading.current_thread())
+            if conversation_id == self.held:
+                self.release.wait(10)
+            return real(conversation_id)
+
+        monkeypatch.setattr(app.core.repository, "messages", messages)
+
+
+def _two(app: InboxApp) -> tuple[Conversation, Conversation]:
+    first, second = (app.window.inbox_model.conversation_at(row) for row in (0, 1))
+    assert first is not None and second is not None
+    return first, second
+
+
+def _shown_ids(app: InboxApp) -> list[int | None]:
+    shown: list[int | None] = []
+    app.window.pane.conversation_shown.connect(lambda c, _m, _o: shown.append(c.id if c is not None else None))
+    return shown
+
+
+def test_opening_reads_the_thread_off_the_gui_thread(
+    app: InboxApp, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = HeldReads(app, monkeypatch)
+    first, _ = _two(app)
+    app.window.conversation_opened.emit(first.id)
+    assert app.window.pane.expected_id == first.id
+    qtbot.waitUntil(lambda: app.window.opened_conversation() is not None, timeout=5000)
+    assert app.window.pane.conversation is not None and app.window.pane.conversation.id == first.id
+    assert reads.threads and threading.main_thread() not in reads.threads
+
+
+def test_a_thread_read_after_the_owner_moved_on_is_never_shown(
+    app: InboxApp, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = HeldReads(app, monkeypatch)
+    first, second = _two(app)
+    shown = _shown_ids(app)
+    reads.held = first.id
+    app.window.conversation_opened.emit(first.id)  # its read waits on the task runner
+    app.window.conversation_opened.emit(second.id)  # the owner moves on before it comes
+    reads.release.set()
+    qtbot.waitUntil(lambda: app.window.opened_conversation() is not None, timeout=5000)
+    assert app.window.pane.conversation.id == second.id  # type: ignore[union-attr]
+    assert first.id not in shown
+
+
+def test_done_while_a_conversation_opens_does_not_hit_the_one_still_shown(
+    app: InboxApp, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = HeldReads(app, monkeypatch)
+    first, second = _two(app)
+    app.window.conversation_opened.emit(first.id)
+    qtbot.waitUntil(lambda: app.window.opened_conversation() is not None, timeout=5000)
+    done: list[int] = []
+    app.window.done_requested.connect(done.append)
+    reads.held = second.id
+    app.window.conversation_opened.emit(second.id)
+    app.window.on_done()  # E, pressed before the second one's thread came: the first is still on screen
+    assert done == [] and app.window.opened_conversation() is None
+    reads.release.set()
+    qtbot.waitUntil(lambda: app.window.opened_conversation() is not None, timeout=5000)
+    app.window.on_done()
+    assert done == [second.id]
+
+
+def test_an_unread_conversation_is_marked_read_once_its_thread_is_shown(app: InboxApp, qtbot: QtBot) -> None:
+    repository = app.core.repository
+    unread = next(c for c in repository.conversations(limit=100) if c.unread)
+    app.window.conversation_opened.emit(unread.id)
+    qtbot.waitUntil(lambda: repository.conversation(unread.id).unread == 0, timeout=5000)
+    assert app.window.pane.conversation is not None and app.window.pane.conversation.id == unread.id
