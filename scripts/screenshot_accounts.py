@@ -25,9 +25,15 @@ def main(out_dir: Path) -> int:
         dialog.pages[0].server.setText("mastodon.social")  # type: ignore[attr-defined]
         app.processEvents()
         dialog.grab().save(str(out_dir / "add-account-mastodon.png"))
-        dialog.show_platform(Platform.TELEGRAM)
-        app.processEvents()
-        dialog.grab().save(str(out_dir / "add-account-telegram.png"))
+        for platform, name in (
+            (Platform.TELEGRAM, "telegram"),
+            (Platform.INSTAGRAM, "instagram"),
+            (Platform.X, "x"),
+            (Platform.GOOGLE_REVIEWS, "google-reviews"),
+        ):
+            dialog.show_platform(platform)
+            app.processEvents()
+            dialog.grab().save(str(out_dir / f"add-account-{name}.png"))
         dialog.close()
         now = core.clock.now()
         account = core.repository.add_account(

@@ -21,9 +21,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Mapping
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from socialinbox.browser_sign_in import BrowserSignIn
 from socialinbox.connectors.base import AuthError, RotatesCredentials
 from socialinbox.domain import Account, Platform
 from socialinbox.secrets import account_key
@@ -115,11 +115,8 @@ def _save_mastodon_apps(core: Core, apps: dict[str, str]) -> None:
     save_settings(core.paths.settings_file, core.settings)
 
 
-class MastodonSignIn:
-    """One sign-in in the browser, waiting on a loopback listener; ``paste_url`` is the fallback that shows a code.
-
-    Use it as a context manager (or call ``close``): the listener is a door into this computer until then.
-    """
+class MastodonSignIn(BrowserSignIn):
+    """One sign-in in the browser, waiting on a loopback listener; ``paste_url`` is the fallback that shows a code."""
 
     def __init__(self, core: Core, instance_url: str, app: AppCredentials, *, force_login: bool) -> None:
         from socialinbox.connectors.mastodon_auth import (
@@ -133,28 +130,17 @@ class MastodonSignIn:
         self._core = core
         self._app = app
         state = new_state()
-        self._listener = LoopbackRedirectListener(state)
-        self._browser = authorization_url(
-            instance_url, app.client_id, self._listener.redirect_uri, state=state, force_login=force_login
-        )
+        listener = LoopbackRedirectListener(state)
         self._paste = authorization_url(instance_url, app.client_id, OOB_REDIRECT_URI, force_login=force_login)
-        self._listener.start()
-
-    @property
-    def browser_url(self) -> str:
-        """Open this in the browser: after the owner approves, the server sends the browser back to the listener."""
-        return self._browser.url
+        super().__init__(
+            listener,
+            authorization_url(instance_url, app.client_id, listener.redirect_uri, state=state, force_login=force_login),
+        )
 
     @property
     def paste_url(self) -> str:
         """Where no browser can reach this computer: the server's page shows a code to paste instead."""
         return self._paste.url
-
-    def token_from_browser(self, timeout: float | None = None) -> str:
-        """The token, once the browser comes back; ``timeout`` defaults to ``mastodon_auth.SIGN_IN_TIMEOUT_S``."""
-        from socialinbox.connectors.mastodon_auth import SIGN_IN_TIMEOUT_S
-
-        return self._exchange(self._listener.wait(SIGN_IN_TIMEOUT_S if timeout is None else timeout), self._browser)
 
     def token_from_code(self, code: str) -> str:
         self._listener.close()
@@ -177,18 +163,6 @@ class MastodonSignIn:
             # Possibly a registration the server has since deleted: the next attempt registers afresh.
             forget_mastodon_app(self._core, self.instance_url)
             raise
-
-    def close(self) -> None:
-        """Stop listening; a ``token_from_browser`` waiting on another thread raises ``AuthError`` at once."""
-        self._listener.close()
-
-    def __enter__(self) -> MastodonSignIn:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 def begin_mastodon_sign_in(core: Core, instance: str, *, force_login: bool | None = None) -> MastodonSignIn:

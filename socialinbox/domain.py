@@ -155,6 +155,9 @@ class OutgoingReply:
     thread_key: str | None
     in_reply_to: str | None  # the customer's message being answered (remote id)
     recipient: RemoteAuthor | None
+    # A private conversation taken from a public one: the customer's latest message there (remote id), so a channel
+    # can open the private chat as a reply to it (Instagram's private reply to a comment). None otherwise.
+    taken_from: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -49,7 +49,7 @@ def connect_facebook(core: Core, token: str, *, page: str | None = None, api_bas
 
     settings = {"api_base": (api_base or API_BASE).rstrip("/")}
     connector = build_facebook(settings, core.clock)
-    page_id, name, page_token = _page_for(core, connector, _given(token), page)
+    page_id, name, page_token = page_for(core, connector, given_token(token), page)
     for account in core.repository.accounts():
         if account.platform is Platform.FACEBOOK and str(account.settings.get("page_id")) == page_id:
             raise AlreadyConnected(account)
@@ -67,18 +67,21 @@ def reconnect_facebook(core: Core, account_id: int, token: str) -> Account:
     if account.platform is not Platform.FACEBOOK:
         raise SetupError(f"{account.label} is not a Facebook Page.")
     connector = build_facebook(account.settings, core.clock)
-    _, _, page_token = _page_for(core, connector, _given(token), str(account.settings.get("page_id") or ""))
+    _, _, page_token = page_for(core, connector, given_token(token), str(account.settings.get("page_id") or ""))
     return reconnect(core, account_id, page_token)  # the connector's verify refuses another Page's token
 
 
-def _given(token: str) -> str:
+def given_token(token: str, help_text: str = PAGE_TOKEN_HELP) -> str:
     if not token.strip():
-        raise SetupError(f"No access token was given. {PAGE_TOKEN_HELP}")
+        raise SetupError(f"No access token was given. {help_text}")
     return token.strip()
 
 
-def _page_for(core: Core, connector: FacebookConnector, token: str, wanted: str | None) -> tuple[str, str, str]:
-    """(Page id, name, the Page's own token) for ``token``."""
+def page_for(
+    core: Core, connector: FacebookConnector, token: str, wanted: str | None, help_text: str = PAGE_TOKEN_HELP
+) -> tuple[str, str, str]:
+    """(Page id, name, the Page's own token) for ``token``; Instagram's set-up uses it too, since an Instagram
+    professional account is reached through its Page. ``help_text`` says how to make a token."""
     from socialinbox.connectors.facebook import NotAPageToken
 
     try:
@@ -87,13 +90,13 @@ def _page_for(core: Core, connector: FacebookConnector, token: str, wanted: str 
     except NotAPageToken:
         pass  # a person's or a system user's token: the Pages it manages each have their own
     except AuthError as error:
-        raise SetupError(f"{error} Make a new token: {PAGE_TOKEN_HELP}") from None
+        raise SetupError(f"{error} Make a new token: {help_text}") from None
     try:
         managed = connector.managed_pages(core.client, token)
     except AuthError as error:
         raise SetupError(f"{error} The token needs the permission pages_show_list.") from None
     if not managed:
-        raise SetupError(f"That sign-in manages no Facebook Page Social Inbox can see. {PAGE_TOKEN_HELP}")
+        raise SetupError(f"That sign-in manages no Facebook Page Social Inbox can see. {help_text}")
     named = (wanted or "").strip()
     key = named.casefold()
     chosen = [p for p in managed if key in (p.page_id, p.name.casefold())] if key else managed

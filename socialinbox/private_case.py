@@ -10,6 +10,8 @@ there threads into it:
 * Mastodon: a direct mention (visibility ``direct``) to the customer; the customer's answer is a reply to it, which
   threads by ``in_reply_to``; the key only has to be unique per customer (``direct:<account id>``).
 * Bluesky: the one-to-one chat with the customer (``dm:<DID>``; Bluesky keeps one per pair of accounts).
+* Instagram: the direct-message conversation with the commenter (``dm:<IGSID>``; one per pair of accounts, and a
+  comment's author id is the same IGSID). Its first message goes out as Instagram's private reply to the comment.
 Telegram and e-mail conversations are private already. Other channels cannot open a private chat from here yet.
 """
 
@@ -25,6 +27,7 @@ _PLACES = {
     Platform.DEMO: "direct message",
     Platform.MASTODON: "direct message (a private mention)",
     Platform.BLUESKY: "direct message",
+    Platform.INSTAGRAM: "direct message",
 }
 
 
@@ -37,6 +40,8 @@ def private_thread_key(conversation: Conversation) -> str | None:
         return f"direct:{contact.remote_id}"
     if conversation.platform is Platform.BLUESKY:
         return f"dm:{contact.remote_id}"  # the connector's key for the one chat with this DID (bluesky_chat.dm_key)
+    if conversation.platform is Platform.INSTAGRAM:
+        return f"dm:{contact.remote_id}"  # the connector's key for the one conversation with this IGSID
     return None
 
 

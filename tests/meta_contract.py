@@ -18,7 +18,7 @@ from typing import Any
 
 from tests.specs import SPECS_DIR, load_json_spec
 
-NODE_TYPES = ("Page", "Comment", "PagePost", "Post", "UnifiedThread", "User")
+NODE_TYPES = ("Page", "Comment", "PagePost", "Post", "UnifiedThread", "User", "IGUser", "IGMedia", "IGComment")
 GENERIC_PARAMS = frozenset({"fields", "limit", "after", "before"})
 _LIST_PREFIX = "list<"
 
@@ -173,7 +173,7 @@ class MetaContract:
         returns = str(api["return"])
         if method == "GET" and edge is not None:
             return self.list_problems(returns, body, where)
-        if method == "GET" or returns == "Comment":
+        if method == "GET" or returns in ("Comment", "IGComment"):
             return self.object_problems(returns, body, where)
         return []  # the Send API answers {recipient_id, message_id}, not the "Page" the SDK spec names
 

@@ -10,8 +10,11 @@ from socialinbox.cli import (
     connect_demo,
     connect_email,
     connect_facebook,
+    connect_google_reviews,
+    connect_instagram,
     connect_mastodon,
     connect_telegram,
+    connect_x,
 )
 from socialinbox.cli.output import account_json, iso, print_json
 from socialinbox.domain import Account
@@ -25,6 +28,9 @@ ADDERS = (
     connect_telegram.register,
     connect_bluesky.register,
     connect_facebook.register,
+    connect_google_reviews.register,
+    connect_x.register,
+    connect_instagram.register,
 )
 """Each registers ``accounts add <platform>``; a new connector adds its module here."""
 

@@ -4,8 +4,6 @@ in the browser (``--paste`` where no browser on this computer can reach the app:
 from __future__ import annotations
 
 import argparse
-import sys
-import webbrowser
 from typing import Any
 
 from socialinbox.accounts_setup import (
@@ -15,10 +13,10 @@ from socialinbox.accounts_setup import (
     mastodon_instance,
     reconnect,
 )
+from socialinbox.cli.browser import add_browser_options, token_through_browser
 from socialinbox.cli.output import fail
 from socialinbox.cli.secret_input import read_secret
 from socialinbox.connectors.base import ConnectorError
-from socialinbox.connectors.mastodon_auth import SIGN_IN_TIMEOUT_S
 from socialinbox.domain import Account
 from socialinbox.wiring import Core
 
@@ -32,8 +30,7 @@ def register(platforms: Any) -> None:
     mastodon.add_argument("--instance", help="the server, e.g. mastodon.social (not needed with --reconnect)")
     mastodon.add_argument("--oauth", action="store_true", help="sign in in the browser instead of pasting a token")
     mastodon.add_argument("--paste", action="store_true", help="with --oauth: type the code the server shows")
-    mastodon.add_argument("--no-browser", action="store_true", help="with --oauth: only print the address to open")
-    mastodon.add_argument("--timeout", type=float, default=SIGN_IN_TIMEOUT_S, help=argparse.SUPPRESS)
+    add_browser_options(mastodon, what="with --oauth: ")
     mastodon.add_argument("--reconnect", type=int, metavar="ACCOUNT_ID", help="sign in again for this account")
     mastodon.set_defaults(run=add_mastodon)
 
@@ -70,11 +67,9 @@ def _connect(core: Core, args: argparse.Namespace, instance: str, token: str) ->
 
 def _sign_in(core: Core, args: argparse.Namespace, instance: str) -> str:
     reconnecting = args.reconnect is not None
-    with begin_mastodon_sign_in(core, instance, force_login=True if reconnecting else None) as sign_in:
-        if args.paste:
-            print(f"Open this address, sign in and approve Social Inbox:\n{sign_in.paste_url}", flush=True)
-            return sign_in.token_from_code(read_secret("code the server shows"))
-        print(f"Sign in to Mastodon in your browser (waiting for it):\n{sign_in.browser_url}", flush=True)
-        if not args.no_browser and not webbrowser.open(sign_in.browser_url):
-            print("Could not open a browser here: open the address above yourself.", file=sys.stderr)
-        return sign_in.token_from_browser(timeout=args.timeout)
+    sign_in = begin_mastodon_sign_in(core, instance, force_login=True if reconnecting else None)
+    if not args.paste:
+        return token_through_browser("Mastodon", sign_in, args)
+    with sign_in:
+        print(f"Open this address, sign in and approve Social Inbox:\n{sign_in.paste_url}", flush=True)
+        return sign_in.token_from_code(read_secret("code the server shows"))

@@ -18,8 +18,11 @@ FACTORY_NAMES: Mapping[Platform, str] = {
     Platform.DEMO: "socialinbox.connectors.demo:build_demo",
     Platform.EMAIL: "socialinbox.connectors.email:build_email",
     Platform.FACEBOOK: "socialinbox.connectors.facebook:build_facebook",
+    Platform.GOOGLE_REVIEWS: "socialinbox.connectors.google_reviews:build_google_reviews",
+    Platform.INSTAGRAM: "socialinbox.connectors.instagram:build_instagram",
     Platform.MASTODON: "socialinbox.connectors.mastodon:build_mastodon",
     Platform.TELEGRAM: "socialinbox.connectors.telegram:build_telegram",
+    Platform.X: "socialinbox.connectors.x:build_x",
 }
 
 CONNECTOR_MODULES: tuple[str, ...] = tuple(sorted({name.partition(":")[0] for name in FACTORY_NAMES.values()}))

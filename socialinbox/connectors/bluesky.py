@@ -53,8 +53,15 @@ from socialinbox.connectors.bluesky_reply import (
     iso_time,
     post_reply,
 )
-from socialinbox.connectors.bluesky_session import DEFAULT_PLC, SessionCache, SignedIn, normalize_service_url
+from socialinbox.connectors.bluesky_session import (
+    DEFAULT_PLC,
+    BlueskySession,
+    SignedIn,
+    new_session_cache,
+    normalize_service_url,
+)
 from socialinbox.connectors.bluesky_xrpc import CHAT_PROXY, NAME
+from socialinbox.connectors.session_cache import SessionCache
 from socialinbox.domain import (
     Clock,
     OutgoingReply,
@@ -111,7 +118,9 @@ class BlueskyConnector:
     chat_proxy: str = CHAT_PROXY
     direct_messages: bool = True
     clock: Clock = dataclasses.field(default_factory=SystemClock, compare=False, repr=False)
-    sessions: SessionCache = dataclasses.field(default_factory=SessionCache, compare=False, repr=False)
+    sessions: SessionCache[BlueskySession] = dataclasses.field(
+        default_factory=new_session_cache, compare=False, repr=False
+    )
     platform: Platform = dataclasses.field(default=Platform.BLUESKY, init=False)
 
     def verify(self, client: httpx.Client, token: str) -> str:

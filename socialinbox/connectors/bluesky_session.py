@@ -6,18 +6,16 @@ signs in; afterwards ``com.atproto.server.refreshSession`` renews the access tok
 refresh token: the old one stays valid for a two-hour grace period only (reference PDS ``rotateRefreshToken``).
 
 The stored secret is a JSON blob (``accessJwt``, ``refreshJwt``, ``did``, ``pdsUrl``, ``handle``); the connector
-gets it as ``token`` and never touches storage. A :class:`SessionCache` keeps the newest session per stored blob in
-memory, and ``rotated_token`` hands the refreshed blob back so the sync layer can store it (otherwise the app would
-need the app password again after a restart more than two hours after a refresh).
+gets it as ``token`` and never touches storage. A ``session_cache.SessionCache`` keeps the newest session per stored
+blob in memory, and ``rotated_token`` hands the refreshed blob back so the sync layer can store it (otherwise the app
+would need the app password again after a restart more than two hours after a refresh).
 """
 
 from __future__ import annotations
 
 import base64
 import dataclasses
-import hashlib
 import json
-import threading
 from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,6 +26,7 @@ import httpx
 from socialinbox.connectors.base import AuthError, RateLimited, TransientError
 from socialinbox.connectors.bluesky_xrpc import NAME, Answer, raise_for_answer, xrpc
 from socialinbox.connectors.http import rate_budget
+from socialinbox.connectors.session_cache import SessionCache
 from socialinbox.domain import RateBudget
 
 DEFAULT_SERVICE = "https://bsky.social"  # the entryway: it signs in every bsky.social account, wherever its PDS is
@@ -52,6 +51,10 @@ class BlueskySession:
     did: str
     handle: str
     pds_url: str
+
+    @property
+    def refresh_token(self) -> str:
+        return self.refresh_jwt
 
     def to_token(self) -> str:
         """The secret to keep in the keyring."""
@@ -106,51 +109,6 @@ def jwt_claims(jwt: str) -> Mapping[str, Any]:
     return claims if isinstance(claims, dict) else {}
 
 
-class SessionCache:
-    """The newest session per stored sign-in, for this run; refreshes happen one at a time per sign-in.
-
-    Keyed by a digest of the stored blob's refresh token, so a new sign-in (a reconnect) starts afresh instead of
-    being shadowed by an older refreshed session.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._newest: dict[str, BlueskySession] = {}
-
-    def current(self, stored: BlueskySession) -> BlueskySession:
-        with self._lock:
-            return self._newest.get(_key(stored), stored)
-
-    def refresh(
-        self, stored: BlueskySession, seen: BlueskySession, renew: Callable[[BlueskySession], BlueskySession]
-    ) -> BlueskySession:
-        """A session newer than ``seen``: another thread's fresh one, or ``renew(seen)`` (holding the lock)."""
-        with self._lock:
-            newest = self._newest.get(_key(stored), stored)
-            if newest.access_jwt != seen.access_jwt:
-                return newest  # refreshed meanwhile by another request
-            fresh = renew(newest)
-            self._newest[_key(stored)] = fresh
-            return fresh
-
-    def rotated_token(self, token: str) -> str | None:
-        """The blob to store instead of ``token`` when this run refreshed its session, else None."""
-        try:
-            stored = BlueskySession.from_token(token)
-        except AuthError:
-            return None
-        with self._lock:
-            newest = self._newest.get(_key(stored))
-        return newest.to_token() if newest is not None and newest != stored else None
-
-    def __repr__(self) -> str:
-        return f"SessionCache({len(self._newest)} sessions)"  # never the tokens
-
-
-def _key(session: BlueskySession) -> str:
-    return hashlib.sha256(session.refresh_jwt.encode("utf-8")).hexdigest()
-
-
 class SignedIn:
     """The calls of one poll or one send as the signed-in account, renewing the access token when it lapses.
 
@@ -158,7 +116,13 @@ class SignedIn:
     """
 
     def __init__(
-        self, client: httpx.Client, token: str, cache: SessionCache, *, plc_url: str, now: Callable[[], datetime]
+        self,
+        client: httpx.Client,
+        token: str,
+        cache: SessionCache[BlueskySession],
+        *,
+        plc_url: str,
+        now: Callable[[], datetime],
     ) -> None:
         self._client = client
         self._cache = cache
@@ -318,3 +282,7 @@ def _str(value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise TypeError("not text")
     return value
+
+
+def new_session_cache() -> SessionCache[BlueskySession]:
+    return SessionCache(BlueskySession.from_token)

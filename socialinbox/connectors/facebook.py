@@ -18,33 +18,34 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
 from socialinbox.connectors.base import AuthError, Rejected, TransientError, UncertainDelivery
 from socialinbox.connectors.facebook_graph import (
+    FACEBOOK,
     Gone,
+    GraphWire,
     Watermark,
     advance,
     format_cursor,
-    graph_call,
     parse_cursor,
     parse_time,
+    reading_from,
     usage_budget,
 )
+from socialinbox.connectors.facebook_inbox import Inbox, find_in_inbox, read_inbox
 from socialinbox.connectors.facebook_mapping import (
     OBJECT_ID,
     PSID,
-    Json,
+    THREAD_PREFIX,
     after_cursor,
     comment_message,
-    customer_psid,
     items,
     may_have_new,
-    messenger_message,
+    own_item,
     reply_comment_id,
     reply_psid,
 )
@@ -66,22 +67,12 @@ API_BASE = "https://graph.facebook.com/v25.0"
 FEED_LIMIT = 25
 COMMENT_PAGE_LIMIT = 100
 MAX_COMMENT_PAGES_PER_POST = 5  # bounds one poll; a post with more new comments than this gets a warning
-CONVERSATION_PAGE_LIMIT = 25
-MAX_CONVERSATION_PAGES = 4
-# Graph is eventually consistent: an item can show up seconds after a later one was read. Polls read this far behind
-# their watermark again until one has run this long after it (``_reading_from``); the repository stores each remote
-# id once, so what is read twice is not doubled.
-OVERLAP = timedelta(minutes=5)
 PERSON_TOKEN = (
     "That is a person's access token, not a Page's. In Graph API Explorer, choose your Page under 'User or Page' "
     "and copy the token shown then."
 )
 MAX_MANAGED_PAGES = 300  # /me/accounts pages read when a person's token is pasted
-MESSAGES_PER_CONVERSATION = 20  # Graph shows message details only for a conversation's most recent messages
 COMMENT_FIELDS = "id,message,created_time,from{id,name},parent{id},permalink_url,is_hidden"
-CONVERSATION_FIELDS = (
-    f"id,updated_time,participants,messages.limit({MESSAGES_PER_CONVERSATION}){{id,created_time,from,to,message}}"
-)
 
 
 class NotAPageToken(AuthError):
@@ -106,7 +97,7 @@ class FacebookConnector:
         # Only a Page has a category: asking for it tells a person's token (what Graph API Explorer shows first)
         # from the Page's own, which is the one that can read the Page's comments and Messenger.
         try:
-            data, _ = self._get(client, token, "me", {"fields": "id,name,category"})
+            data, _ = self._wire().get(client, token, "me", {"fields": "id,name,category"})
         except TransientError as error:
             if "node type (User)" in str(error):
                 raise NotAPageToken(PERSON_TOKEN) from None
@@ -124,7 +115,7 @@ class FacebookConnector:
         params = {"fields": "id,name,access_token,category", "limit": "100"}
         pages: list[ManagedPage] = []
         for _ in range(MAX_MANAGED_PAGES // 100):
-            data, _ = self._get(client, token, "me/accounts", params)
+            data, _ = self._wire().get(client, token, "me/accounts", params)
             for page in items(data):
                 page_id, name, page_token = page.get("id"), page.get("name"), page.get("access_token")
                 if isinstance(page_id, str) and isinstance(name, str) and isinstance(page_token, str) and page_token:
@@ -150,10 +141,15 @@ class FacebookConnector:
         now = self.clock.now()
         warnings: list[str] = []
         comments, comment_mark, response = self._poll_comments(
-            client, token, page, comment_mark, _reading_from(comment_mark, polled_at), warnings
+            client, token, page, comment_mark, reading_from(comment_mark, polled_at), warnings
         )
-        messages, messenger_mark, response = self._poll_messenger(
-            client, token, page, messenger_mark, _reading_from(messenger_mark, polled_at), warnings
+        messages, messenger_mark, response = read_inbox(
+            self._wire().getter(client, token),
+            page,
+            _messenger(page),
+            messenger_mark,
+            reading_from(messenger_mark, polled_at),
+            warnings,
         )
         return PollResult(
             messages=tuple(sorted([*comments, *messages], key=lambda message: message.sent_at)),
@@ -173,10 +169,12 @@ class FacebookConnector:
         if private:
             psid = reply_psid(reply)
             body = {"recipient": {"id": psid}, "messaging_type": "RESPONSE", "message": {"text": reply.text}}
-            data, _ = self._post(client, token, f"{page}/messages", json_body=body)
+            data, _ = self._wire().post(client, token, f"{page}/messages", json_body=body)
             sent_id = data.get("message_id")
         else:
-            data, _ = self._post(client, token, f"{reply_comment_id(reply)}/comments", form={"message": reply.text})
+            data, _ = self._wire().post(
+                client, token, f"{reply_comment_id(reply)}/comments", form={"message": reply.text}
+            )
             sent_id = data.get("id")
         if not isinstance(sent_id, str) or not sent_id:
             raise UncertainDelivery(f"{NAME} accepted the reply but its answer could not be read.")
@@ -185,31 +183,22 @@ class FacebookConnector:
     def find_sent(self, client: httpx.Client, token: str, reply: OutgoingReply) -> SentReply | None:
         page = self._page()
         if reply.visibility is Visibility.PRIVATE:
-            params = {"platform": "messenger", "user_id": reply_psid(reply), "fields": CONVERSATION_FIELDS}
-            data, _ = self._get(client, token, f"{page}/conversations", params)
-            candidates = [m for thread in items(data) for m in items(thread.get("messages"))]
-        else:
-            params = {"order": "reverse_chronological", "fields": COMMENT_FIELDS, "limit": str(COMMENT_PAGE_LIMIT)}
-            data, _ = self._get(client, token, f"{reply_comment_id(reply)}/comments", params)
-            candidates = items(data)
-        for item in candidates:
-            author, text, item_id = item.get("from"), item.get("message"), item.get("id")
-            if isinstance(author, dict) and author.get("id") == page and text == reply.text and item_id:
-                try:
-                    sent_at = parse_time(item.get("created_time"))
-                except ValueError:
-                    sent_at = self.clock.now()
-                return SentReply(remote_id=str(item_id), sent_at=sent_at)
-        return None
+            return find_in_inbox(
+                self._wire().getter(client, token),
+                page,
+                _messenger(page),
+                reply_psid(reply),
+                reply.text,
+                self.clock.now(),
+            )
+        params = {"order": "reverse_chronological", "fields": COMMENT_FIELDS, "limit": str(COMMENT_PAGE_LIMIT)}
+        data, _ = self._wire().get(client, token, f"{reply_comment_id(reply)}/comments", params)
+        return own_item(items(data), page, reply.text, self.clock.now())
 
     def original_exists(self, client: httpx.Client, token: str, remote_id: str) -> bool:
         if not OBJECT_ID.match(remote_id):
             return True  # Messenger message ids ("m_..."): Graph cannot look those up, and deleting one unsends it
-        try:
-            self._get(client, token, remote_id, {"fields": "id"})
-        except Gone:
-            return False
-        return True
+        return self._wire().exists(client, token, remote_id)
 
     # --- comments ---------------------------------------------------------------------------------------------
 
@@ -223,7 +212,7 @@ class FacebookConnector:
         warnings: list[str],
     ) -> tuple[list[RemoteMessage], Watermark | None, httpx.Response]:
         fields = "id,message,created_time,updated_time,permalink_url"
-        feed, response = self._get(client, token, f"{page}/feed", {"fields": fields, "limit": str(FEED_LIMIT)})
+        feed, response = self._wire().get(client, token, f"{page}/feed", {"fields": fields, "limit": str(FEED_LIMIT)})
         found: list[RemoteMessage] = []
         seen: list[tuple[datetime, str]] = []
         for post in items(feed):
@@ -256,7 +245,7 @@ class FacebookConnector:
         pages = 1 if mark is None else MAX_COMMENT_PAGES_PER_POST  # a first poll back-fills only the newest
         unreadable = 0
         for _ in range(pages):
-            data, response = self._get(client, token, f"{post_id}/comments", params)
+            data, response = self._wire().get(client, token, f"{post_id}/comments", params)
             reached = False
             for comment in items(data):
                 try:
@@ -284,73 +273,6 @@ class FacebookConnector:
             warnings.append(f"Skipped {unreadable} {NAME} comment(s) Social Inbox could not read.")
         return response
 
-    # --- Messenger --------------------------------------------------------------------------------------------
-
-    def _poll_messenger(
-        self,
-        client: httpx.Client,
-        token: str,
-        page: str,
-        mark: Watermark | None,
-        reading: Watermark | None,
-        warnings: list[str],
-    ) -> tuple[list[RemoteMessage], Watermark | None, httpx.Response]:
-        params = {"platform": "messenger", "fields": CONVERSATION_FIELDS, "limit": str(CONVERSATION_PAGE_LIMIT)}
-        found: list[RemoteMessage] = []
-        seen: list[tuple[datetime, str]] = []
-        unreadable = 0
-        response: httpx.Response | None = None
-        for _ in range(1 if mark is None else MAX_CONVERSATION_PAGES):
-            data, response = self._get(client, token, f"{page}/conversations", params)
-            reached = False
-            for thread in items(data):
-                try:
-                    updated = parse_time(thread.get("updated_time"))
-                    psid = customer_psid(thread, page)
-                except (KeyError, ValueError, TypeError):
-                    unreadable += 1
-                    continue
-                if reading is not None and updated < reading.time:
-                    reached = True
-                    break
-                unreadable += self._read_thread(thread, page, psid, reading, found, seen, warnings)
-            after = after_cursor(data)
-            if reached or after is None:
-                break
-            params["after"] = after
-        if unreadable:
-            warnings.append(f"Skipped {unreadable} {NAME} Messenger item(s) Social Inbox could not read.")
-        assert response is not None  # the loop runs at least once
-        return found, advance(mark, seen), response
-
-    def _read_thread(
-        self,
-        thread: Json,
-        page: str,
-        psid: str,
-        mark: Watermark | None,
-        found: list[RemoteMessage],
-        seen: list[tuple[datetime, str]],
-        warnings: list[str],
-    ) -> int:
-        unreadable, new = 0, 0
-        listed = items(thread.get("messages"))
-        for item in listed:
-            try:
-                when, message_id = parse_time(item.get("created_time")), str(item["id"])
-                if mark is None or mark.is_new(when, message_id):
-                    new += 1
-                    found.append(messenger_message(item, page, psid, when))
-                    seen.append((when, message_id))
-            except (KeyError, ValueError, TypeError, AttributeError):
-                unreadable += 1
-        if mark is not None and listed and new == len(listed) >= MESSAGES_PER_CONVERSATION:
-            warnings.append(
-                f"{NAME} shows only the latest {MESSAGES_PER_CONVERSATION} messages of a conversation; "
-                "earlier ones may be missing."
-            )
-        return unreadable
-
     # --- plumbing ---------------------------------------------------------------------------------------------
 
     def _page(self) -> str:
@@ -358,25 +280,12 @@ class FacebookConnector:
             raise AuthError(f"The {NAME} account does not know its Page; reconnect the Page.")
         return self.page_id
 
-    def _url(self, path: str) -> str:
-        return f"{self.api_base.rstrip('/')}/{quote(path, safe='/_')}"
-
-    def _get(
-        self, client: httpx.Client, token: str, path: str, params: Mapping[str, str]
-    ) -> tuple[Any, httpx.Response]:
-        return graph_call(client, "GET", self._url(path), token, now=self.clock.now(), params=params)
-
-    def _post(self, client: httpx.Client, token: str, path: str, **body: Any) -> tuple[Any, httpx.Response]:
-        return graph_call(client, "POST", self._url(path), token, now=self.clock.now(), sending=True, **body)
+    def _wire(self) -> GraphWire:
+        return GraphWire(self.api_base, self.clock, FACEBOOK)
 
 
-def _reading_from(mark: Watermark | None, polled_at: datetime | None) -> Watermark | None:
-    """Where a poll starts reading (None: a first poll, which back-fills). While no poll has run ``OVERLAP`` after
-    the newest item read, an older one may still turn up: read from ``OVERLAP`` before it. After such a poll,
-    everything older has been read, and reading starts at the watermark itself."""
-    if mark is None or (polled_at is not None and polled_at >= mark.time + OVERLAP):
-        return mark
-    return Watermark(mark.time - OVERLAP)
+def _messenger(page: str) -> Inbox:
+    return Inbox("messenger", page, THREAD_PREFIX, NAME, "Messenger")
 
 
 def build_facebook(settings: Mapping[str, Any], clock: Clock) -> FacebookConnector:

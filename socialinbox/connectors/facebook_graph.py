@@ -1,4 +1,5 @@
-"""The Graph API wire for the Facebook connector: one request, its error envelope, usage headers, times and cursor.
+"""The Graph API wire for the Facebook connector and the Instagram one (which reaches Instagram through the Page):
+one request, its error envelope, usage headers, times and cursor.
 
 Graph answers errors as ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}``, and throttling
 usually comes as HTTP 400/403 with a throttling code rather than 429, so the status alone says little: the code
@@ -9,9 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -24,12 +26,12 @@ from socialinbox.connectors.base import (
     UncertainDelivery,
 )
 from socialinbox.connectors.html_text import clean_text
-from socialinbox.connectors.http import loads_json, retry_after_seconds, send_capped
-from socialinbox.domain import RateBudget
+from socialinbox.connectors.http import loads_json, request_json, retry_after_seconds
+from socialinbox.domain import Clock, RateBudget
 
 NAME = "Facebook"
 DEFAULT_BACKOFF_S = 300.0  # Graph rarely says how long; its usage windows are an hour, five minutes is a fair guess
-THROTTLE_CODES = frozenset({4, 17, 32, 613, 80001, 80006})
+THROTTLE_CODES = frozenset({4, 17, 32, 613, 80001, 80002, 80006})  # 80002: Instagram's BUC limit
 AUTH_CODES = frozenset({102, 190})
 OUTSIDE_WINDOW_SUBCODES = frozenset({2018278, 2018065, 2534022})
 _RECONNECT = (
@@ -40,8 +42,27 @@ _OUTSIDE_WINDOW = (
     "Facebook lets a Page answer in Messenger only within 24 hours of the customer's last message, and that time has "
     "passed. Reply once the customer writes again, or answer them another way."
 )
+# Graph is eventually consistent: an item can show up seconds after a later one was read. Polls read this far behind
+# their watermark again until one has run this long after it (``reading_from``); the repository stores each remote
+# id once, so what is read twice is not doubled.
+OVERLAP = timedelta(minutes=5)
 _READ_PERMISSIONS = "pages_read_engagement, pages_read_user_content and pages_messaging"
 _SEND_PERMISSIONS = "pages_manage_engagement (comments) and pages_messaging (Messenger)"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Voice:
+    """How Graph's errors are told to the owner: a Facebook Page and an Instagram account reached through it share the
+    wire and the error codes, but not the name, the permissions to grant or the inbox the 24-hour rule is about."""
+
+    name: str
+    reconnect: str
+    outside_window: str
+    read_permissions: str
+    send_permissions: str
+
+
+FACEBOOK = Voice(NAME, _RECONNECT, _OUTSIDE_WINDOW, _READ_PERMISSIONS, _SEND_PERMISSIONS)
 
 
 class Gone(Rejected):
@@ -73,22 +94,29 @@ def advance(mark: Watermark | None, seen: list[tuple[datetime, str]]) -> Waterma
     return Watermark(newest, frozenset(ids))
 
 
-def parse_cursor(cursor: str | None) -> tuple[Watermark | None, Watermark | None, datetime | None]:
-    """(comments, Messenger) watermarks and when the poll that wrote them ran; anything unreadable counts as a first
-    poll rather than a crash."""
+def cursor_data(cursor: str | None) -> dict[str, Any]:
+    """The cursor's JSON object; empty for anything unreadable, which counts as a first poll rather than a crash."""
     try:
         data = json.loads(cursor) if cursor else None
     except (ValueError, RecursionError):
-        return None, None, None
-    if not isinstance(data, dict):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def parse_cursor(cursor: str | None) -> tuple[Watermark | None, Watermark | None, datetime | None]:
+    """(comments, Messenger) watermarks and when the poll that wrote them ran; anything unreadable counts as a first
+    poll rather than a crash."""
+    data = cursor_data(cursor)
+    if not data:
         return None, None, None
     polled = _mark(data.get("at"), None)
     marks = _mark(data.get("c"), data.get("ci")), _mark(data.get("m"), data.get("mi"))
     return *marks, polled.time if polled is not None else None
 
 
-def format_cursor(comments: Watermark | None, messenger: Watermark | None, polled_at: datetime) -> str:
-    data: dict[str, Any] = {"v": 1, "at": polled_at.isoformat()}
+def format_cursor(comments: Watermark | None, messenger: Watermark | None, polled_at: datetime, **extra: Any) -> str:
+    """``extra``: what else a connector keeps between polls (Instagram: each media's comment count)."""
+    data: dict[str, Any] = {"v": 1, "at": polled_at.isoformat(), **extra}
     for key, mark in (("c", comments), ("m", messenger)):
         if mark is not None:
             data[key] = mark.time.isoformat()
@@ -109,6 +137,15 @@ def _mark(when: Any, ids: Any) -> Watermark | None:
     return Watermark(moment.astimezone(UTC), known)
 
 
+def reading_from(mark: Watermark | None, polled_at: datetime | None) -> Watermark | None:
+    """Where a poll starts reading (None: a first poll, which back-fills). While no poll has run ``OVERLAP`` after
+    the newest item read, an older one may still turn up: read from ``OVERLAP`` before it. After such a poll,
+    everything older has been read, and reading starts at the watermark itself."""
+    if mark is None or (polled_at is not None and polled_at >= mark.time + OVERLAP):
+        return mark
+    return Watermark(mark.time - OVERLAP)
+
+
 def parse_time(value: Any) -> datetime:
     """Graph's ``2026-05-19T10:29:08+0000`` as aware UTC; ValueError for anything else."""
     if not isinstance(value, str):
@@ -117,6 +154,45 @@ def parse_time(value: Any) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("a time without a zone")
     return moment.astimezone(UTC)
+
+
+# --- the wire one connector speaks ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class GraphWire:
+    """Graph requests to one configured address, told in one voice: what the Facebook and Instagram connectors share.
+    ``getter`` hands the GET out as a plain function, for helpers that read on a connector's behalf."""
+
+    api_base: str
+    clock: Clock
+    voice: Voice = FACEBOOK
+
+    def url(self, path: str) -> str:
+        return f"{self.api_base.rstrip('/')}/{quote(path, safe='/_')}"
+
+    def get(self, client: httpx.Client, token: str, path: str, params: Mapping[str, str]) -> tuple[Any, httpx.Response]:
+        now = self.clock.now()
+        return graph_call(client, "GET", self.url(path), token, now=now, params=params, voice=self.voice)
+
+    def post(self, client: httpx.Client, token: str, path: str, **body: Any) -> tuple[Any, httpx.Response]:
+        now = self.clock.now()
+        return graph_call(client, "POST", self.url(path), token, now=now, sending=True, voice=self.voice, **body)
+
+    def getter(self, client: httpx.Client, token: str) -> Get:
+        return lambda path, params: self.get(client, token, path, params)
+
+    def exists(self, client: httpx.Client, token: str, object_id: str) -> bool:
+        """Whether Graph still has ``object_id`` (a comment the pre-send check looks for)."""
+        try:
+            self.get(client, token, object_id, {"fields": "id"})
+        except Gone:
+            return False
+        return True
+
+
+Get = Callable[[str, Mapping[str, str]], tuple[Any, httpx.Response]]
+"""One Graph GET (path, params) -> (decoded answer, response), with the connector's token and address."""
 
 
 # --- one request --------------------------------------------------------------------------------------------------
@@ -133,59 +209,59 @@ def graph_call(
     form: Mapping[str, str] | None = None,
     json_body: Mapping[str, Any] | None = None,
     sending: bool = False,
+    voice: Voice = FACEBOOK,
 ) -> tuple[Any, httpx.Response]:
     """The decoded answer of one Graph request, or a connector error that never names the token or the URL."""
-    headers = {"Accept": "application/json", "Authorization": f"Bearer {token}"}
-    try:
-        request = client.build_request(method, url, params=params, data=form, json=json_body, headers=headers)
-    except (httpx.InvalidURL, httpx.UnsupportedProtocol):
-        raise TransientError(f"The {NAME} server address in the settings is not usable.") from None
-    response, raw = send_capped(client, request, place=NAME, sending=sending)
-    body = loads_json(raw)
+    response, body = request_json(
+        client, method, url, place=voice.name, token=token, params=params, json_body=json_body, form=form,
+        sending=sending,
+    )  # fmt: skip
     if response.status_code < 400 and isinstance(body, dict) and "error" not in body:
         return body, response
-    raise graph_error(response, body, token, now=now, sending=sending)
+    raise graph_error(response, body, token, now=now, sending=sending, voice=voice)
 
 
-def graph_error(response: httpx.Response, body: Any, token: str, *, now: datetime, sending: bool) -> ConnectorError:
+def graph_error(
+    response: httpx.Response, body: Any, token: str, *, now: datetime, sending: bool, voice: Voice = FACEBOOK
+) -> ConnectorError:
     status = response.status_code
     error = body.get("error") if isinstance(body, dict) else None
     code = error.get("code") if isinstance(error, dict) else None
     if not isinstance(error, dict) or type(code) is not int:
         if status == 429:
-            return RateLimited(f"{NAME} asked us to slow down (HTTP 429).", _retry_after(response, now))
+            return RateLimited(f"{voice.name} asked us to slow down (HTTP 429).", _retry_after(response, now))
         if status < 400:
-            return _trouble(f"{NAME} sent an answer that could not be read (HTTP {status})", sending)
+            return _trouble(f"{voice.name} sent an answer that could not be read (HTTP {status})", sending)
         # A 4xx without Graph's envelope came from something in between: the reply never reached Facebook.
-        return _trouble(f"{NAME} answered HTTP {status} without saying why", sending and status >= 500)
+        return _trouble(f"{voice.name} answered HTTP {status} without saying why", sending and status >= 500)
     subcode = error.get("error_subcode")
     said = clean_text(str(error.get("message") or "")).replace(token, "<token>")[:200] or f"code {code}"
     if code in AUTH_CODES:
-        return AuthError(_RECONNECT)
+        return AuthError(voice.reconnect)
     if code in THROTTLE_CODES or status == 429:
         seconds = _retry_after(response, now)
-        return RateLimited(f"{NAME} asked us to slow down ({said}); waiting {seconds / 60:.0f} min.", seconds)
+        return RateLimited(f"{voice.name} asked us to slow down ({said}); waiting {seconds / 60:.0f} min.", seconds)
     if code == 100 and subcode == 33:
-        return Gone(f"The {NAME} comment or post was deleted, or the Page can no longer see it.")
+        return Gone(f"The {voice.name} comment or post was deleted, or the Page can no longer see it.")
     if code == 10 and (subcode in OUTSIDE_WINDOW_SUBCODES or "allowed window" in said.lower()):
-        return Rejected(_OUTSIDE_WINDOW)
+        return Rejected(voice.outside_window)
     if code == 551:
         return Rejected(f"This person can't get Messenger messages from the Page right now ({said}).")
     if code == 10 or 200 <= code <= 299:
         if sending:
             return Rejected(
-                f"{NAME} refused: the Page's sign-in lacks a permission ({said}). Reconnect the Page and "
-                f"grant {_SEND_PERMISSIONS}."
+                f"{voice.name} refused: the Page's sign-in lacks a permission ({said}). Reconnect the Page and "
+                f"grant {voice.send_permissions}."
             )
         return AuthError(
-            f"{NAME} refused: the Page's sign-in lacks a permission ({said}). Reconnect the Page and "
-            f"grant {_READ_PERMISSIONS}."
+            f"{voice.name} refused: the Page's sign-in lacks a permission ({said}). Reconnect the Page and "
+            f"grant {voice.read_permissions}."
         )
     if code in (1, 2) or status >= 500 or error.get("is_transient") is True:
-        return _trouble(f"{NAME} is having trouble ({said})", sending)
+        return _trouble(f"{voice.name} is having trouble ({said})", sending)
     if sending:
-        return Rejected(f"{NAME} refused the reply: {said}")
-    return TransientError(f"{NAME} answered an error ({said}); will retry.")
+        return Rejected(f"{voice.name} refused the reply: {said}")
+    return TransientError(f"{voice.name} answered an error ({said}); will retry.")
 
 
 def _trouble(what: str, sending: bool) -> TransientError:

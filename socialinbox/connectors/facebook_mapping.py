@@ -10,7 +10,7 @@ from typing import Any
 from socialinbox.connectors.base import Rejected, TransientError
 from socialinbox.connectors.facebook_graph import NAME, Watermark, parse_time
 from socialinbox.connectors.html_text import clean_text, safe_link
-from socialinbox.domain import Direction, OutgoingReply, RemoteAuthor, RemoteMessage, Visibility
+from socialinbox.domain import Direction, OutgoingReply, RemoteAuthor, RemoteMessage, SentReply, Visibility
 
 THREAD_PREFIX = "messenger:"
 OBJECT_ID = re.compile(
@@ -20,11 +20,11 @@ PSID = re.compile(r"^[0-9]{1,40}$")
 Json = Mapping[str, Any]
 
 
-def items(data: Any) -> list[Json]:
+def items(data: Any, place: str = NAME) -> list[Json]:
     """The objects of a Graph list (``{"data": [...]}``); anything else is trouble worth retrying, not a crash."""
     items = data.get("data") if isinstance(data, dict) else None
     if not isinstance(items, list):
-        raise TransientError(f"{NAME} sent a list in an unexpected shape; will retry.")
+        raise TransientError(f"{place} sent a list in an unexpected shape; will retry.")
     return [item for item in items if isinstance(item, dict)]
 
 
@@ -49,7 +49,9 @@ def may_have_new(post: Json, mark: Watermark | None) -> bool:
 
 
 def author(who: Any) -> RemoteAuthor:
-    name = clean_text(who.get("name") or "") if isinstance(who.get("name"), str) else ""
+    """Facebook names people (``name``); Instagram gives only the ``username``."""
+    named = who.get("name") or who.get("username")
+    name = clean_text(named) if isinstance(named, str) else ""
     remote_id = str(who["id"])
     return RemoteAuthor(remote_id=remote_id, handle=name or remote_id, display_name=name)
 
@@ -82,7 +84,7 @@ def customer_psid(thread: Json, page: str) -> str:
     raise ValueError("a conversation without a customer")
 
 
-def messenger_message(item: Json, page: str, psid: str, when: datetime) -> RemoteMessage:
+def messenger_message(item: Json, page: str, psid: str, when: datetime, prefix: str = THREAD_PREFIX) -> RemoteMessage:
     who = item["from"]
     text = item.get("message")
     words = clean_text(text).strip() if isinstance(text, str) else ""
@@ -93,15 +95,37 @@ def messenger_message(item: Json, page: str, psid: str, when: datetime) -> Remot
         sent_at=when,
         visibility=Visibility.PRIVATE,
         direction=Direction.OUTBOUND if str(who["id"]) == page else Direction.INBOUND,
-        thread_key=f"{THREAD_PREFIX}{psid}",
+        thread_key=f"{prefix}{psid}",
     )
 
 
-def reply_psid(reply: OutgoingReply) -> str:
-    psid = (reply.thread_key or "").removeprefix(THREAD_PREFIX)
-    if not (reply.thread_key or "").startswith(THREAD_PREFIX) or not PSID.match(psid):
-        raise Rejected(f"Social Inbox cannot tell which {NAME} Messenger conversation this reply belongs to.")
+def reply_psid(reply: OutgoingReply, prefix: str = THREAD_PREFIX, inbox: str = f"{NAME} Messenger") -> str:
+    """The customer's scoped id (a PSID, or an Instagram IGSID) from the private conversation's thread key."""
+    psid = (reply.thread_key or "").removeprefix(prefix)
+    if not (reply.thread_key or "").startswith(prefix) or not PSID.match(psid):
+        raise Rejected(f"Social Inbox cannot tell which {inbox} conversation this reply belongs to.")
     return psid
+
+
+def own_item(
+    candidates: list[Json],
+    own_id: str,
+    text: str,
+    now: datetime,
+    *,
+    text_key: str = "message",
+    time_key: str = "created_time",
+) -> SentReply | None:
+    """The shop's own item with exactly ``text`` among ``candidates``: a reply an uncertain attempt did post."""
+    for item in candidates:
+        who, said, item_id = item.get("from"), item.get(text_key), item.get("id")
+        if isinstance(who, dict) and who.get("id") == own_id and said == text and item_id:
+            try:
+                sent_at = parse_time(item.get(time_key))
+            except ValueError:
+                sent_at = now
+            return SentReply(remote_id=str(item_id), sent_at=sent_at)
+    return None
 
 
 def reply_comment_id(reply: OutgoingReply) -> str:

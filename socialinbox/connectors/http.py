@@ -111,6 +111,31 @@ def send_capped(
     return response, body
 
 
+def request_json(
+    client: httpx.Client,
+    method: str,
+    url: str,
+    *,
+    place: str,
+    token: str | None = None,
+    params: Mapping[str, str] | None = None,
+    json_body: Mapping[str, Any] | None = None,
+    form: Mapping[str, str] | None = None,
+    sending: bool = False,
+) -> tuple[httpx.Response, Any]:
+    """Send one request (a bearer token only ever in its header) and decode the answer: the response and its JSON,
+    or None where it is not JSON. For APIs whose error envelopes the caller reads itself, whatever the status."""
+    headers = {"Accept": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    try:
+        request = client.build_request(method, url, params=params, json=json_body, data=form, headers=headers)
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+        raise TransientError(f"The {place} server address in the settings is not usable.") from None
+    response, raw = send_capped(client, request, place=place, sending=sending)
+    return response, loads_json(raw)
+
+
 def call_json(
     client: httpx.Client,
     method: str,

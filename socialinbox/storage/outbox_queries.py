@@ -227,13 +227,16 @@ def _outbox_row(session: Session, outbox_id: int) -> OutboxRow:
     return row
 
 
-def _latest_customer_message(session: Session, conversation_id: int) -> str | None:
+def _latest_customer_message(session: Session, conversation_id: int, author_handle: str | None = None) -> str | None:
+    """``author_handle``: only that customer's (a public thread may hold other people's comments too)."""
     query = (
         select(col(MessageRow.remote_id))
         .where(col(MessageRow.conversation_id) == conversation_id, col(MessageRow.direction) == Direction.INBOUND.value)
         .order_by(col(MessageRow.sent_at).desc(), col(MessageRow.id).desc())
         .limit(1)
     )
+    if author_handle is not None:
+        query = query.where(col(MessageRow.author_handle) == author_handle)
     return session.scalars(query).first()
 
 
@@ -244,6 +247,10 @@ def _outgoing(session: Session, row: OutboxRow) -> OutgoingReply:
     recipient = None
     if contact is not None:
         recipient = RemoteAuthor(contact.remote_id, contact.handle, contact.display_name, contact.followers)
+    taken_from = None
+    if conversation.linked_conversation_id is not None and conversation.visibility == Visibility.PRIVATE.value:
+        handle = contact.handle if contact is not None else None
+        taken_from = _latest_customer_message(session, conversation.linked_conversation_id, handle)
     return OutgoingReply(
         outbox_id=row.id,
         idempotency_key=row.idempotency_key,
@@ -252,6 +259,7 @@ def _outgoing(session: Session, row: OutboxRow) -> OutgoingReply:
         thread_key=conversation.thread_key,
         in_reply_to=row.in_reply_to,
         recipient=recipient,
+        taken_from=taken_from,
     )
 
 

@@ -52,7 +52,16 @@ def hold_reasons(
         reasons.append("the message it answers has been deleted")
     window = MESSAGING_WINDOWS.get(platform)
     last = thread.last_customer_message_at
-    if window and claim.reply.visibility is Visibility.PRIVATE and last is not None and now - last > window:
+    # A private chat taken from a public comment may open with the platform's private reply to that comment, which
+    # its own rule allows (Instagram: within 7 days of the comment); the connector knows which one it may send.
+    taken = claim.reply.taken_from is not None
+    if (
+        window
+        and claim.reply.visibility is Visibility.PRIVATE
+        and not taken
+        and last is not None
+        and now - last > window
+    ):
         hours = int(window.total_seconds() // 3600)
         reasons.append(f"the {hours}-hour messaging window closed, so the platform would refuse it")
     return reasons

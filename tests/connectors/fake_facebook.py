@@ -95,6 +95,8 @@ def _uncursor(text: str) -> str:
 
 
 class FakeGraph:
+    message_prefix = "m_"  # Messenger's message ids; Instagram's differ
+
     def __init__(self, now: Callable[[], datetime]) -> None:
         self.now = now
         self.pages = {
@@ -194,10 +196,11 @@ class FakeGraph:
 
     def _add_message(self, thread: dict[str, Any], who: dict[str, str], text: str, at: datetime | None) -> str:
         when = at or self.now()
-        to = self._page_person() if who["id"] != PAGE_ID else thread["customer"]
-        message_id = f"m_{_cursor(str(next(self._ids)))}-AG5Hz2U"
+        shop = self._page_person()  # the Page; for Instagram (fake_instagram) the professional account
+        to = shop if who["id"] != shop["id"] else thread["customer"]
+        message_id = f"{self.message_prefix}{_cursor(str(next(self._ids)))}-AG5Hz2U"
         thread["messages"].insert(0, {"id": message_id, "created_time": when, "from": who, "to": to, "message": text})
-        if who["id"] != PAGE_ID:
+        if who["id"] != shop["id"]:
             thread["last_customer"] = when
         return message_id
 

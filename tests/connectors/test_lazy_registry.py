@@ -27,8 +27,11 @@ def test_the_registry_lists_the_connected_platforms_and_each_module_once() -> No
         Platform.DEMO,
         Platform.EMAIL,
         Platform.FACEBOOK,
+        Platform.GOOGLE_REVIEWS,
+        Platform.INSTAGRAM,
         Platform.MASTODON,
         Platform.TELEGRAM,
+        Platform.X,
     }
     assert set(REGISTRY) == connected
     assert len(REGISTRY) == len(connected)

@@ -105,6 +105,29 @@ def test_a_private_reply_is_held_once_the_messaging_window_closed(
     assert ("24-hour messaging window closed" in report.item.last_error) is held
 
 
+def test_a_chat_taken_private_from_a_comment_is_left_to_the_platforms_private_reply_rule(world: SyncWorld) -> None:
+    """The customer's last direct message is days old, but the chat was taken private from a comment of today:
+    Instagram's private reply to that comment is allowed (within 7 days), so the window does not hold it."""
+    account = world.add_account(Platform.INSTAGRAM)
+    fake = CheckingConnector(platform=Platform.INSTAGRAM, clock=world.clock)
+    world.fakes[int(world.repo.account(account).settings["fake"])] = fake
+    author = customer(1)
+    old_dm = remote_message(
+        "dm-1", author=author, sent_at=world.clock.now(), visibility=Visibility.PRIVATE, thread_key="dm:user-1"
+    )
+    fake.script.append(PollResult((old_dm,), "c1"))
+    world.service.poll_account(account)
+    world.clock.advance(hours=72)
+    _poll(world, account, fake, remote_message("c-1", author=author, text="Broken again!", sent_at=world.clock.now()))
+    public = next(c for c in world.repo.conversations(limit=10) if c.visibility is Visibility.PUBLIC)
+    private = world.repo.open_private_conversation(public.id, "dm:user-1", world.clock.now())
+    world.repo.queue_reply(private.id, "So sorry, let's sort it out here.", world.clock.now())
+    world.clock.advance(minutes=10)  # it waited: the last look runs
+    (report,) = world.sender.send_due()
+    assert report.item.state is OutboxState.SENT, report.item.last_error
+    assert [r.taken_from for r in fake.posted] == ["c-1"]
+
+
 def test_the_window_does_not_apply_to_public_replies_or_other_channels(world: SyncWorld) -> None:
     _, conversation, _ = _world_with_thread(world, Platform.TELEGRAM, Visibility.PRIVATE)
     world.repo.queue_reply(conversation, "Sorry for the wait!", world.clock.now())

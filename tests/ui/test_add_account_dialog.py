@@ -75,21 +75,22 @@ def mastodon_page(dialog: AddAccountDialog) -> MastodonPage:
 def test_the_dialog_lists_one_page_per_registered_platform(dialog: AddAccountDialog) -> None:
     listed = [dialog.platforms.item(row).data(Qt.ItemDataRole.UserRole) for row in range(dialog.platforms.count())]
 
-    assert listed == [page.platform.value for page in PAGES] == ["mastodon", "bluesky", "telegram", "email", "facebook"]
+    expected = ["mastodon", "bluesky", "telegram", "email", "facebook", "instagram", "x", "google_reviews"]
+    assert listed == [page.platform.value for page in PAGES] == expected
     dialog.show_platform(Platform.TELEGRAM)
     assert dialog.stack.currentWidget() is dialog.page_for(Platform.TELEGRAM)
 
 
 def test_another_platform_plugs_in_by_registering_its_page(core: Core, qtbot: QtBot) -> None:
-    class XPage(AccountPage):
-        platform = Platform.X
-        title = "X"
-        blurb = "Mentions and DMs"
+    class DemoPage(AccountPage):  # the demo shop has no page of its own: a platform nothing has registered yet
+        platform = Platform.DEMO
+        title = "Demo"
+        blurb = "A simulated shop"
 
-    built = AddAccountDialog(PageContext(core), pages=(*PAGES, XPage))
+    built = AddAccountDialog(PageContext(core), pages=(*PAGES, DemoPage))
     qtbot.addWidget(built)
 
-    assert isinstance(built.page_for(Platform.X), XPage) and built.platforms.count() == len(PAGES) + 1
+    assert isinstance(built.page_for(Platform.DEMO), DemoPage) and built.platforms.count() == len(PAGES) + 1
 
 
 def test_mastodon_sign_in_through_the_browser_adds_the_account(dialog, mastodon, browser, qtbot, core) -> None:

@@ -27,11 +27,23 @@ from socialinbox.ui.dialogs.account_page import AccountPage, PageContext
 from socialinbox.ui.dialogs.bluesky_page import BlueskyPage
 from socialinbox.ui.dialogs.email_page import EmailPage
 from socialinbox.ui.dialogs.facebook_page import FacebookPage
+from socialinbox.ui.dialogs.google_reviews_page import GoogleReviewsPage
+from socialinbox.ui.dialogs.instagram_page import InstagramPage
 from socialinbox.ui.dialogs.mastodon_page import MastodonPage
 from socialinbox.ui.dialogs.telegram_page import TelegramPage
+from socialinbox.ui.dialogs.x_page import XPage
 from socialinbox.ui.views.platform_style import platform_colour
 
-PAGES: tuple[type[AccountPage], ...] = (MastodonPage, BlueskyPage, TelegramPage, EmailPage, FacebookPage)
+PAGES: tuple[type[AccountPage], ...] = (
+    MastodonPage,
+    BlueskyPage,
+    TelegramPage,
+    EmailPage,
+    FacebookPage,
+    InstagramPage,
+    XPage,
+    GoogleReviewsPage,
+)
 """One page per platform, in the order the dialog lists them; a new platform adds its page here."""
 
 

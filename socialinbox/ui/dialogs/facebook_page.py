@@ -16,14 +16,20 @@ INTRO = (
 
 
 class FacebookPage(FormPage):
+    """Also the base of the Instagram page: an Instagram professional account signs in with its Page's token."""
+
     platform = Platform.FACEBOOK
     title = "Facebook Page"
     blurb = "Comments on your Page's posts, and Messenger"
+    paragraphs: tuple[str, ...] = (INTRO, PAGE_TOKEN_HELP)
+    checking = "Checking the token with Facebook…"
+    connect_with = staticmethod(connect_facebook)
+    reconnect_with = staticmethod(reconnect_facebook)
 
     def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.api_base: str | None = None  # the Graph API's address; only tests point elsewhere
-        for text in (INTRO, PAGE_TOKEN_HELP):
+        for text in self.paragraphs:
             self.add_paragraph(text)
         form = QFormLayout()
         self.token = QLineEdit(self)
@@ -44,7 +50,7 @@ class FacebookPage(FormPage):
         super().set_reconnect(account)
         self.page_name.setReadOnly(account is not None)
         if account is not None:
-            self.page_name.setText(account.handle)
+            self.page_name.setText(self.page_of(account))
             self.show_status(f"Paste a new access token for {account.handle}. Your conversations are kept.")
 
     def on_connect(self) -> None:
@@ -53,13 +59,18 @@ class FacebookPage(FormPage):
             self.show_status("Paste your access token first.", error=True)
             return
         core, account, api_base = self.context.core, self.reconnecting, self.api_base
+        connect, reconnect = self.connect_with, self.reconnect_with
 
         def work() -> Account:
             if account is not None:
-                return reconnect_facebook(core, account.id, token)
-            return connect_facebook(core, token, page=page, api_base=api_base)
+                return reconnect(core, account.id, token)
+            return connect(core, token, page=page, api_base=api_base)
 
-        self.start_sign_in(work, "Checking the token with Facebook…")
+        self.start_sign_in(work, self.checking)
+
+    def page_of(self, account: Account) -> str:
+        """The Page an account being reconnected signs in through (its handle is the Page's name)."""
+        return account.handle
 
     def clear_secret(self) -> None:
         self.token.clear()

@@ -11,8 +11,8 @@ import pytest
 from socialinbox.connectors.base import AuthError, ConnectorError, RateLimited, TransientError
 from socialinbox.connectors.bluesky_session import (
     BlueskySession,
-    SessionCache,
     create_session,
+    new_session_cache,
     normalize_handle,
     normalize_service_url,
     pds_from_did_doc,
@@ -141,7 +141,7 @@ def test_concurrent_requests_refresh_only_once(fake: FakeBluesky, client: httpx.
 
 def test_a_request_that_saw_the_old_session_uses_the_refresh_another_one_just_made() -> None:
     stored = BlueskySession("access-0", "refresh-0", SHOP_DID, SHOP_HANDLE, "https://pds.example")
-    cache, renewals = SessionCache(), []
+    cache, renewals = new_session_cache(), []
 
     def renew(current: BlueskySession) -> BlueskySession:
         renewals.append(current)
@@ -197,7 +197,7 @@ def test_no_connector_error_ever_carries_a_token(fake: FakeBluesky, client: http
         with pytest.raises(ConnectorError) as raised:
             connector(fake, clock).poll(client, token, None)
         assert secrets["refreshJwt"] not in str(raised.value) and secrets["accessJwt"] not in str(raised.value)
-    assert "Jwt" not in repr(SessionCache()) and "Jwt" not in repr(connector(fake, clock))
+    assert "Jwt" not in repr(new_session_cache()) and "Jwt" not in repr(connector(fake, clock))
 
 
 @pytest.mark.parametrize(
