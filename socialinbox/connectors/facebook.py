@@ -24,18 +24,7 @@ from typing import Any
 import httpx
 
 from socialinbox.connectors.base import AuthError, Rejected, TransientError, UncertainDelivery
-from socialinbox.connectors.facebook_graph import (
-    FACEBOOK,
-    Gone,
-    GraphWire,
-    Watermark,
-    advance,
-    format_cursor,
-    parse_cursor,
-    parse_time,
-    reading_from,
-    usage_budget,
-)
+from socialinbox.connectors.facebook_graph import FACEBOOK, Gone, GraphWire, usage_budget
 from socialinbox.connectors.facebook_inbox import Inbox, find_in_inbox, read_inbox
 from socialinbox.connectors.facebook_mapping import (
     OBJECT_ID,
@@ -50,6 +39,7 @@ from socialinbox.connectors.facebook_mapping import (
     reply_psid,
 )
 from socialinbox.connectors.html_text import clean_text
+from socialinbox.connectors.watermark import Watermark, advance, format_cursor, parse_cursor, parse_time, reading_from
 from socialinbox.domain import (
     Clock,
     OutgoingReply,

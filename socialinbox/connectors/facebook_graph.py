@@ -1,5 +1,5 @@
 """The Graph API wire for the Facebook connector and the Instagram one (which reaches Instagram through the Page):
-one request, its error envelope, usage headers, times and cursor.
+one request, its error envelope and usage headers (their cursor is ``watermark``'s).
 
 Graph answers errors as ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}``, and throttling
 usually comes as HTTP 400/403 with a throttling code rather than 429, so the status alone says little: the code
@@ -9,9 +9,8 @@ decides. The token travels only in the ``Authorization`` header; error text from
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -42,10 +41,6 @@ _OUTSIDE_WINDOW = (
     "Facebook lets a Page answer in Messenger only within 24 hours of the customer's last message, and that time has "
     "passed. Reply once the customer writes again, or answer them another way."
 )
-# Graph is eventually consistent: an item can show up seconds after a later one was read. Polls read this far behind
-# their watermark again until one has run this long after it (``reading_from``); the repository stores each remote
-# id once, so what is read twice is not doubled.
-OVERLAP = timedelta(minutes=5)
 _READ_PERMISSIONS = "pages_read_engagement, pages_read_user_content and pages_messaging"
 _SEND_PERMISSIONS = "pages_manage_engagement (comments) and pages_messaging (Messenger)"
 
@@ -67,93 +62,6 @@ FACEBOOK = Voice(NAME, _RECONNECT, _OUTSIDE_WINDOW, _READ_PERMISSIONS, _SEND_PER
 
 class Gone(Rejected):
     """The object is deleted or out of the Page's reach (code 100, subcode 33)."""
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Watermark:
-    """The newest time seen, and the ids seen at exactly that second, so a same-second arrival is neither lost nor
-    returned twice (Graph times have one-second resolution)."""
-
-    time: datetime
-    ids: frozenset[str] = frozenset()
-
-    def is_new(self, when: datetime, item_id: str) -> bool:
-        return when > self.time or (when == self.time and item_id not in self.ids)
-
-
-def advance(mark: Watermark | None, seen: list[tuple[datetime, str]]) -> Watermark | None:
-    """The watermark after reading ``seen`` (every item read, skipped ones too: those are decided, not unseen)."""
-    if not seen:
-        return mark
-    newest = max(when for when, _ in seen)
-    if mark is not None and mark.time > newest:
-        return mark
-    ids = {item_id for when, item_id in seen if when == newest}
-    if mark is not None and mark.time == newest:
-        ids |= mark.ids
-    return Watermark(newest, frozenset(ids))
-
-
-def cursor_data(cursor: str | None) -> dict[str, Any]:
-    """The cursor's JSON object; empty for anything unreadable, which counts as a first poll rather than a crash."""
-    try:
-        data = json.loads(cursor) if cursor else None
-    except (ValueError, RecursionError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def parse_cursor(cursor: str | None) -> tuple[Watermark | None, Watermark | None, datetime | None]:
-    """(comments, Messenger) watermarks and when the poll that wrote them ran; anything unreadable counts as a first
-    poll rather than a crash."""
-    data = cursor_data(cursor)
-    if not data:
-        return None, None, None
-    polled = _mark(data.get("at"), None)
-    marks = _mark(data.get("c"), data.get("ci")), _mark(data.get("m"), data.get("mi"))
-    return *marks, polled.time if polled is not None else None
-
-
-def format_cursor(comments: Watermark | None, messenger: Watermark | None, polled_at: datetime, **extra: Any) -> str:
-    """``extra``: what else a connector keeps between polls (Instagram: each media's comment count)."""
-    data: dict[str, Any] = {"v": 1, "at": polled_at.isoformat(), **extra}
-    for key, mark in (("c", comments), ("m", messenger)):
-        if mark is not None:
-            data[key] = mark.time.isoformat()
-            data[f"{key}i"] = sorted(mark.ids)
-    return json.dumps(data, separators=(",", ":"))
-
-
-def _mark(when: Any, ids: Any) -> Watermark | None:
-    if not isinstance(when, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(when)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return None
-    known = frozenset(str(i) for i in ids) if isinstance(ids, list) else frozenset()
-    return Watermark(moment.astimezone(UTC), known)
-
-
-def reading_from(mark: Watermark | None, polled_at: datetime | None) -> Watermark | None:
-    """Where a poll starts reading (None: a first poll, which back-fills). While no poll has run ``OVERLAP`` after
-    the newest item read, an older one may still turn up: read from ``OVERLAP`` before it. After such a poll,
-    everything older has been read, and reading starts at the watermark itself."""
-    if mark is None or (polled_at is not None and polled_at >= mark.time + OVERLAP):
-        return mark
-    return Watermark(mark.time - OVERLAP)
-
-
-def parse_time(value: Any) -> datetime:
-    """Graph's ``2026-05-19T10:29:08+0000`` as aware UTC; ValueError for anything else."""
-    if not isinstance(value, str):
-        raise ValueError("not a time")
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        raise ValueError("a time without a zone")
-    return moment.astimezone(UTC)
 
 
 # --- the wire one connector speaks ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from datetime import datetime
 
 import httpx
 
-from socialinbox.connectors.facebook_graph import Get, Watermark, advance, parse_time
+from socialinbox.connectors.facebook_graph import Get
 from socialinbox.connectors.facebook_mapping import (
     Json,
     after_cursor,
@@ -23,6 +23,7 @@ from socialinbox.connectors.facebook_mapping import (
     messenger_message,
     own_item,
 )
+from socialinbox.connectors.watermark import Watermark, advance, parse_time
 from socialinbox.domain import RemoteMessage, SentReply
 
 CONVERSATION_PAGE_LIMIT = 25

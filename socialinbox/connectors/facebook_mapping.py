@@ -8,8 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from socialinbox.connectors.base import Rejected, TransientError
-from socialinbox.connectors.facebook_graph import NAME, Watermark, parse_time
+from socialinbox.connectors.facebook_graph import NAME
 from socialinbox.connectors.html_text import clean_text, safe_link
+from socialinbox.connectors.watermark import Watermark, parse_time
 from socialinbox.domain import Direction, OutgoingReply, RemoteAuthor, RemoteMessage, SentReply, Visibility
 
 THREAD_PREFIX = "messenger:"

@@ -8,7 +8,7 @@ Endpoints (``mybusiness.googleapis.com``), all as the signed-in owner (``google_
 - ``PUT /v4/accounts/{a}/locations/{l}/reviews/{reviewId}/reply`` ``{"comment"}``: the shop's reply. Google keeps
   one reply per review, so a second reply replaces the first (the owner is told so where they connect).
 
-The cursor is the compact JSON of ``facebook_graph.format_cursor``, its comment slot holding the reviews' watermark:
+The cursor is the compact JSON of ``watermark.format_cursor``, its comment slot holding the reviews' watermark:
 the newest ``updateTime`` read and the review ids read at that instant, and when the poll ran. Like Graph, Google's
 lists may show a change a little late, so each poll reads ``OVERLAP`` behind the watermark until one has run that long
 after it; the repository stores each message id once, so what is read twice is not doubled. A review edited by the
@@ -28,14 +28,6 @@ from urllib.parse import quote
 import httpx
 
 from socialinbox.connectors.base import AuthError, Rejected
-from socialinbox.connectors.facebook_graph import (
-    Watermark,
-    advance,
-    format_cursor,
-    parse_cursor,
-    parse_time,
-    reading_from,
-)
 from socialinbox.connectors.google_api import NAME, Gone
 from socialinbox.connectors.google_reviews_mapping import (
     REVIEW_ID,
@@ -47,6 +39,7 @@ from socialinbox.connectors.google_reviews_mapping import (
 )
 from socialinbox.connectors.google_session import TOKEN_URL, GoogleApi, GoogleSession, new_session_cache
 from socialinbox.connectors.session_cache import SessionCache
+from socialinbox.connectors.watermark import Watermark, advance, format_cursor, parse_cursor, parse_time, reading_from
 from socialinbox.domain import Clock, OutgoingReply, Platform, PollResult, RemoteMessage, SentReply, SystemClock
 from socialinbox.limits import measure
 

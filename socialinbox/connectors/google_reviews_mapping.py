@@ -21,9 +21,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from socialinbox.connectors.base import Rejected
-from socialinbox.connectors.facebook_graph import parse_time
 from socialinbox.connectors.google_api import NAME
 from socialinbox.connectors.html_text import clean_text
+from socialinbox.connectors.watermark import parse_time
 from socialinbox.domain import Direction, OutgoingReply, RemoteAuthor, RemoteMessage, SentReply, Visibility
 
 THREAD_PREFIX = "review:"

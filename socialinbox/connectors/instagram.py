@@ -28,19 +28,7 @@ import httpx
 
 from socialinbox.connectors.base import AuthError, Rejected, TransientError, UncertainDelivery
 from socialinbox.connectors.facebook import API_BASE, FacebookConnector
-from socialinbox.connectors.facebook_graph import (
-    Gone,
-    GraphWire,
-    Voice,
-    Watermark,
-    advance,
-    cursor_data,
-    format_cursor,
-    parse_cursor,
-    parse_time,
-    reading_from,
-    usage_budget,
-)
+from socialinbox.connectors.facebook_graph import Gone, GraphWire, Voice, usage_budget
 from socialinbox.connectors.facebook_inbox import Inbox, conversation_with, find_in_inbox, read_inbox
 from socialinbox.connectors.facebook_mapping import Json, after_cursor, items, own_item
 from socialinbox.connectors.html_text import clean_text
@@ -60,6 +48,15 @@ from socialinbox.connectors.instagram_mapping import (
     reply_comment,
     reply_igsid,
     to_read,
+)
+from socialinbox.connectors.watermark import (
+    Watermark,
+    advance,
+    cursor_data,
+    format_cursor,
+    parse_cursor,
+    parse_time,
+    reading_from,
 )
 from socialinbox.domain import (
     Clock,

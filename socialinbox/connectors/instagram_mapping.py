@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from socialinbox.connectors.base import Rejected
-from socialinbox.connectors.facebook_graph import OVERLAP, parse_time
 from socialinbox.connectors.facebook_mapping import PSID, Json, author, reply_psid
 from socialinbox.connectors.html_text import clean_text, safe_link
+from socialinbox.connectors.watermark import OVERLAP, parse_time
 from socialinbox.domain import Direction, OutgoingReply, RemoteMessage, Visibility
 
 NAME = "Instagram"

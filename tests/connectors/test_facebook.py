@@ -22,8 +22,8 @@ from socialinbox.connectors.base import (
     UncertainDelivery,
 )
 from socialinbox.connectors.facebook import API_BASE, NAME, FacebookConnector, build_facebook
-from socialinbox.connectors.facebook_graph import parse_cursor
 from socialinbox.connectors.http import make_client
+from socialinbox.connectors.watermark import parse_cursor
 from socialinbox.domain import Direction, OutgoingReply, Platform, Visibility
 from tests.conftest import FakeClock
 from tests.connectors.fake_facebook import (
