@@ -10,8 +10,9 @@ Endpoints (``api.x.com``, contract-tested against X's OpenAPI description in ``.
   There is no ``since_id``: a read stops at the first event older than ``OVERLAP`` before the newest event of the
   last read, and skips the ids seen since then (a message can show up a little after a later one).
 - ``POST /2/tweets`` (a public reply) and ``POST /2/dm_conversations/{dm_conversation_id}/messages``.
-- ``GET /2/users/{id}/tweets`` and ``GET /2/dm_conversations/{id}/dm_events``: looking for a reply an interrupted
-  send may have posted; ``GET /2/tweets/{id}`` and ``/2/dm_events/{id}``: whether a customer's message still exists.
+- ``GET /2/users/{id}/tweets?since_id=``: the shop's own posts, for its replies made in X itself (they stop the
+  clock), and for a reply an interrupted send may have posted (``GET /2/dm_conversations/{id}/dm_events`` for a
+  direct one); ``GET /2/tweets/{id}`` and ``/2/dm_events/{id}``: whether a customer's message still exists.
 
 The cursor is compact JSON (``x_mapping.XCursor``). Direct messages are read every ``DM_EVERY`` at most: X allows
 about 15 reads per 15 minutes per user. Every answer's ``x-rate-limit-remaining``/``-reset`` is obeyed: a used-up
@@ -85,6 +86,7 @@ MENTION_PARAMS = {
     "expansions": "author_id,referenced_tweets.id",
     "user.fields": USER_FIELDS,
 }
+OWN_PARAMS = {"max_results": PAGE_SIZE, "tweet.fields": TWEET_FIELDS, "exclude": "retweets"}
 DM_PARAMS = {
     "max_results": PAGE_SIZE,
     "event_types": "MessageCreate",
@@ -152,7 +154,9 @@ class XConnector:
         state = dataclasses.replace(
             state, mentions_since=mentions.since, mentions_until=mentions.answer.exhausted_until(now)
         )
-        messages = mentions.messages
+        own, state = self._poll_own(api, shop, state, now, warnings)
+        mentioned = {message.remote_id for message in mentions.messages}  # a reply of the shop's that names it
+        messages = mentions.messages + [message for message in own if message.remote_id not in mentioned]
         if self._dms_due(state, now):
             found, state = self._poll_dms(api, shop, state, now, warnings)
             messages = messages + found
@@ -182,6 +186,33 @@ class XConnector:
         if unreadable:
             warnings.append(f"Skipped {unreadable} {NAME} post(s) Social Inbox could not read.")
         return _Mentions(found, newest if newest and POST_ID.match(newest) else since, answer)
+
+    def _poll_own(
+        self, api: XApi, shop: str, state: XCursor, now: datetime, warnings: list[str]
+    ) -> tuple[list[RemoteMessage], XCursor]:
+        """The shop's own replies, made in X itself: each stops the clock of the mention it answers (the repository
+        joins an outbound post to the conversation of what it replies to, and drops the others). One page each poll,
+        since the last one read (the newest page on a first poll, for mentions answered before connecting); X bills
+        them as the account's own reads, and an empty read costs nothing. A rate limit only postpones them."""
+        if state.own_until is not None and now < state.own_until:
+            return [], state
+        params = dict(OWN_PARAMS) | ({"since_id": state.own_since} if state.own_since else {})
+        try:
+            answer = api.get(f"2/users/{shop}/tweets", params)
+        except RateLimited as limited:
+            until = now + timedelta(seconds=limited.retry_after)
+            warnings.append(f"{NAME} limits reading your own posts; they are read again in {minutes(until - now)}.")
+            return [], dataclasses.replace(state, own_until=until)
+        replies = [post for post in items(answer.body) if replied_to(post)]
+        me = {shop: {"id": shop, "username": self.username or shop, "name": self.username or shop}}
+        found: list[RemoteMessage] = []
+        if _read_each(replies, _post_reader(me, shop), found):
+            warnings.append(f"Skipped some of your own {NAME} posts Social Inbox could not read.")
+        if state.own_since is not None and meta(answer.body, "next_token") is not None:
+            warnings.append(f"You posted more on {NAME} than one check reads; some of your replies may be missing.")
+        newest = meta(answer.body, "newest_id")
+        own_since = newest if newest and POST_ID.match(newest) else state.own_since
+        return found, dataclasses.replace(state, own_since=own_since, own_until=answer.exhausted_until(now))
 
     def _dms_due(self, state: XCursor, now: datetime) -> bool:
         if state.dm_until is not None and now < state.dm_until:

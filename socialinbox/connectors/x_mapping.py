@@ -155,7 +155,8 @@ def reply_conversation(reply: OutgoingReply) -> str | None:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class XCursor:
-    """Where the last poll stopped. Mentions: the newest id read (``since_id``). Direct messages have no
+    """Where the last poll stopped. Mentions and the shop's own posts: the newest id read (``since_id``). Direct
+    messages have no
     ``since_id``: the newest event's time, the ids seen near it (``OVERLAP`` in ``x.py``), and when they were last
     read (they are read less often: X allows about 15 reads per 15 minutes). ``*_until``: a rate limit's end."""
 
@@ -165,10 +166,19 @@ class XCursor:
     dm_read_at: datetime | None = None
     dm_until: datetime | None = None
     mentions_until: datetime | None = None
+    own_since: str | None = None  # the shop's own newest post read (its replies made in X itself)
+    own_until: datetime | None = None
 
     def dump(self) -> str:
         data: dict[str, Any] = {"v": 1, "m": self.mentions_since, "ds": sorted(self.dm_seen, key=int)[-MAX_SEEN_DMS:]}
-        times = {"dn": self.dm_newest, "dr": self.dm_read_at, "du": self.dm_until, "mu": self.mentions_until}
+        data["o"] = self.own_since
+        times = {
+            "dn": self.dm_newest,
+            "dr": self.dm_read_at,
+            "du": self.dm_until,
+            "mu": self.mentions_until,
+            "ou": self.own_until,
+        }
         data |= {key: iso(value) for key, value in times.items() if value is not None}
         return json.dumps({k: v for k, v in data.items() if v}, separators=(",", ":"))
 
@@ -181,10 +191,12 @@ class XCursor:
             data = {}
         if not isinstance(data, dict):
             return cls()
-        since = data.get("m")
+        since, own = data.get("m"), data.get("o")
         seen = data.get("ds")
         return cls(
             mentions_since=since if isinstance(since, str) and POST_ID.match(since) else None,
+            own_since=own if isinstance(own, str) and POST_ID.match(own) else None,
+            own_until=_time(data.get("ou")),
             dm_newest=_time(data.get("dn")),
             dm_seen=frozenset(i for i in seen if isinstance(i, str) and POST_ID.match(i))
             if isinstance(seen, list)

@@ -204,6 +204,39 @@ def test_direct_messages_are_private_threads_read_less_often_and_never_twice(fak
     assert x.poll(client, token, third.cursor).messages == ()
 
 
+def test_a_reply_the_shop_made_in_x_itself_is_read_and_stops_the_clock(fake, client, x, token, clock) -> None:
+    """The shop answered in X's own app, without naming itself: the mentions never show that reply, the shop's own
+    posts do. Its announcements (replies to nothing) are left out; each own post is read once."""
+    answered_before = fake.post(f"@{SHOP} open on Sunday?", by=OLENA)
+    before = fake.post("@olenak yes, 9 to 1!", by=SHOP_ID, reply_to=answered_before)
+    first = x.poll(client, token, None)  # a first poll reads the newest page of the shop's own posts too
+    assert {m.remote_id for m in first.messages} == {answered_before, before}
+    clock.advance(minutes=2)
+    question = fake.post(f"@{SHOP} do you deliver?", by=MARCO)
+    fake.post("Fresh rye today!", by=SHOP_ID)
+    answer = fake.post("@marco_p yes, within 5 km", by=SHOP_ID, reply_to=question)
+    second = x.poll(client, token, first.cursor)
+    by_id = {m.remote_id: m for m in second.messages}
+    assert set(by_id) == {question, answer}
+    reply = by_id[answer]
+    assert (reply.direction, reply.in_reply_to, reply.author.handle) == (Direction.OUTBOUND, question, f"@{SHOP}")
+    assert reply.thread_key == f"{question}#{MARCO}"
+    clock.advance(minutes=2)
+    assert x.poll(client, token, second.cursor).messages == ()
+    assert fake.requests_to("GET tweets")[-1].request.url.params["since_id"] == answer
+
+
+def test_a_rate_limited_read_of_the_shops_own_posts_only_postpones_it(fake, client, x, token, clock) -> None:
+    fake.post(f"@{SHOP} hello")
+    fake.limits["GET tweets"] = 0
+    result = x.poll(client, token, None)
+    assert len(result.messages) == 1 and any("your own posts" in w for w in result.warnings)
+    assert XCursor.parse(result.cursor).own_until == clock.now() + timedelta(minutes=15)
+    clock.advance(minutes=5)
+    x.poll(client, token, result.cursor)
+    assert len(fake.requests_to("GET tweets")) == 1  # not asked again before the reset
+
+
 def test_a_rate_limited_dm_read_keeps_the_mentions_and_waits_for_the_reset(fake, client, x, token, clock) -> None:
     fake.post(f"@{SHOP} hello")
     fake.limits["GET dm_events"] = 0
