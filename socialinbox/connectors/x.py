@@ -9,7 +9,8 @@ Endpoints (``api.x.com``, contract-tested against X's OpenAPI description in ``.
 - ``GET /2/dm_events?event_types=MessageCreate``: direct messages of every conversation, newest first, 30 days back.
   There is no ``since_id``: a read stops at the first event older than ``OVERLAP`` before the newest event of the
   last read, and skips the ids seen since then (a message can show up a little after a later one).
-- ``POST /2/tweets`` (a public reply) and ``POST /2/dm_conversations/{dm_conversation_id}/messages``.
+- ``POST /2/tweets`` (a public reply) and ``POST /2/dm_conversations/with/{user_id}/messages`` (one to one, which
+  also starts the conversation: "take it private") or ``/2/dm_conversations/{dm_conversation_id}/messages``.
 - ``GET /2/users/{id}/tweets?since_id=``: the shop's own posts, for its replies made in X itself (they stop the
   clock), and for a reply an interrupted send may have posted (``GET /2/dm_conversations/{id}/dm_events`` for a
   direct one); ``GET /2/tweets/{id}`` and ``/2/dm_events/{id}``: whether a customer's message still exists.
@@ -278,7 +279,7 @@ class XConnector:
         api = self._api(client, token)
         if private:
             conversation = _conversation(reply)
-            data = api.post(f"2/dm_conversations/{conversation}/messages", {"text": reply.text}).body.get("data")
+            data = api.post(f"2/{conversation}/messages", {"text": reply.text}).body.get("data")
             sent_id = data.get("dm_event_id") if isinstance(data, dict) else None
         else:
             body = {"text": reply.text, "reply": {"in_reply_to_tweet_id": _original(reply)}}
@@ -294,7 +295,7 @@ class XConnector:
         api = self._api(client, token)
         if reply.visibility is Visibility.PRIVATE:
             params = {"max_results": FIND_SENT_LIMIT, "event_types": "MessageCreate", "dm_event.fields": DM_FIELDS}
-            answer = api.get(f"2/dm_conversations/{_conversation(reply)}/dm_events", params)
+            answer = api.get(f"2/{_conversation(reply)}/dm_events", params)
             mine = [e for e in items(answer.body) if e.get("sender_id") == shop]
             after = reply.in_reply_to if reply.in_reply_to and POST_ID.match(reply.in_reply_to) else None
             found = [e for e in mine if after is None or _newer(str(e.get("id")), after)]

@@ -19,7 +19,8 @@ from socialinbox.connectors.html_text import clean_text, safe_link
 from socialinbox.connectors.x_api import iso, parse_time
 from socialinbox.domain import Direction, OutgoingReply, RemoteAuthor, RemoteMessage, Visibility
 
-DM_PREFIX = "dm:"
+DM_PREFIX = "dm:"  # a one-to-one conversation: dm:<the customer's user id> (see dm_thread_key)
+GROUP_PREFIX = "dm-group:"  # a group conversation: dm-group:<its id>
 POST_ID = re.compile(r"^[0-9]{1,19}$")
 DM_CONVERSATION_ID = re.compile(r"^[0-9]{1,19}(?:-[0-9]{1,19})?$")  # "small-large" one to one, a single id for groups
 MAX_SEEN_DMS = 200
@@ -139,15 +140,30 @@ def dm_message(event: Json, users: Mapping[str, Json], shop_id: str) -> RemoteMe
         sent_at=parse_time(event["created_at"]),
         visibility=Visibility.PRIVATE,
         direction=Direction.OUTBOUND if sender == shop_id else Direction.INBOUND,
-        thread_key=f"{DM_PREFIX}{conversation}",
+        thread_key=dm_thread_key(conversation, shop_id),
         links=links(event),
     )
 
 
+def dm_thread_key(conversation: str, shop_id: str) -> str:
+    """A one-to-one conversation (X's id is the two user ids, "small-large") is keyed by the customer's user id, as
+    Bluesky's and Instagram's are: "take it private" from a public post opens ``dm:<customer>`` before any message
+    exists there, and the customer's answer lands in it. A group keeps X's conversation id."""
+    people = conversation.split("-")
+    if len(people) == 2 and shop_id in people and people[0] != people[1]:
+        return f"{DM_PREFIX}{people[1] if people[0] == shop_id else people[0]}"
+    return f"{GROUP_PREFIX}{conversation}"
+
+
 def reply_conversation(reply: OutgoingReply) -> str | None:
+    """The API path of the direct conversation a reply goes to: ``dm_conversations/with/{user}`` one to one (which
+    also starts one), ``dm_conversations/{id}`` for a group; None for a key that is neither."""
     key = reply.thread_key or ""
-    conversation = key.removeprefix(DM_PREFIX)
-    return conversation if key.startswith(DM_PREFIX) and DM_CONVERSATION_ID.match(conversation) else None
+    if key.startswith(GROUP_PREFIX) and DM_CONVERSATION_ID.match(key.removeprefix(GROUP_PREFIX)):
+        return f"dm_conversations/{key.removeprefix(GROUP_PREFIX)}"
+    if key.startswith(DM_PREFIX) and POST_ID.match(key.removeprefix(DM_PREFIX)):
+        return f"dm_conversations/with/{key.removeprefix(DM_PREFIX)}"
+    return None
 
 
 # --- the cursor ---------------------------------------------------------------------------------------------------

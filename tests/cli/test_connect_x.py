@@ -31,7 +31,7 @@ def test_an_x_account_is_signed_in_synced_and_answered_from_the_command_line(tmp
         conversations = {c["visibility"]: c for c in cli_json(tmp_path, "inbox")}
         public = cli(tmp_path, "reply", str(conversations["public"]["id"]), "--text", "@olenak Yes, on Saturdays!")
         private = cli(tmp_path, "reply", str(conversations["private"]["id"]), "--text", "Yes, 9-12.")
-        posted, messaged = fake.requests_to("POST tweets"), fake.requests_to("POST messages")
+        posted, messaged = fake.requests_to("POST tweets"), fake.requests_to("POST messages with")
         tokens = [*fake.access_tokens, *fake.refresh_tokens]
 
     assert landed.status_code == 200 and running.returncode == 0, err

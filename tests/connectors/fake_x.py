@@ -78,6 +78,8 @@ class FakeX:
     def __init__(self, now: Callable[[], datetime], *, shop_id: str = SHOP_ID, username: str = SHOP) -> None:
         self.now = now
         self.users = {shop_id: (username, "Crumb & Co. Bakery"), **CUSTOMERS}
+        self.closed_dms: set[str] = set()  # users who take direct messages only from people they follow
+        self.groups: dict[str, set[str]] = {}  # group conversation id -> its members
         self.signed_in_as = shop_id
         self.posts: dict[str, dict[str, Any]] = {}
         self.dm_events: list[dict[str, Any]] = []
@@ -277,6 +279,14 @@ class FakeX:
             return 200, self._page(chosen, params, self._event_view, since=False)
         if route == "POST messages":
             return self._create_message(segments[2], json.loads(request.content))
+        if route == "GET participant events":
+            with_them = self.one_to_one(segments[3])
+            chosen = [e for e in self.dm_events if e["dm_conversation_id"] == with_them]
+            return 200, self._page(chosen, params, self._event_view, since=False)
+        if route == "POST messages with":
+            if segments[3] in self.closed_dms:  # takes messages only from people they follow
+                return 403, problem(403, "Forbidden", "You cannot send messages to this user.")
+            return self._create_message(self.one_to_one(segments[3]), json.loads(request.content))
         return 404, problem(404, "Not Found Error", f"no route {request.url.path}")
 
     def _live(self) -> list[dict[str, Any]]:
@@ -369,11 +379,30 @@ class FakeX:
         post_id = self.post(body["text"], by=self.signed_in_as, reply_to=original["id"])
         return 201, {"data": {"id": post_id, "text": body["text"], "edit_history_tweet_ids": [post_id]}}
 
+    def one_to_one(self, other: str) -> str:
+        """X's id of the one-to-one conversation between the signed-in account and ``other``: "small-large"."""
+        low, high = sorted([self.signed_in_as, other], key=int)
+        return f"{low}-{high}"
+
     def _create_message(self, conversation: str, body: dict[str, Any]) -> tuple[int, Any]:
-        if self.signed_in_as not in conversation.split("-"):
+        members = self.groups.get(conversation) or set(conversation.split("-"))
+        if self.signed_in_as not in members:
             return 403, problem(403, "Forbidden", "You are not a participant in this conversation.")
-        other = next(p for p in conversation.split("-") if p != self.signed_in_as)
-        event_id = self.message(body["text"], by=self.signed_in_as, to=other)
+        if conversation in self.groups:
+            event_id = self.new_id(self.now())
+            self.dm_events.append(
+                {
+                    "id": event_id,
+                    "event_type": "MessageCreate",
+                    "text": body["text"],
+                    "sender_id": self.signed_in_as,
+                    "dm_conversation_id": conversation,
+                    "created_at": self.now(),
+                }
+            )
+        else:
+            other = next(p for p in conversation.split("-") if p != self.signed_in_as)
+            event_id = self.message(body["text"], by=self.signed_in_as, to=other)
         return 201, {"data": {"dm_conversation_id": conversation, "dm_event_id": event_id}}
 
     # --- OAuth ------------------------------------------------------------------------------------------------
@@ -453,6 +482,8 @@ def route_of(method: str, path: str) -> str:
         (r"2/tweets", "tweets"),
         (r"2/dm_events/\d+", "dm_event"),
         (r"2/dm_events", "dm_events"),
+        (r"2/dm_conversations/with/\d+/dm_events", "participant events"),
+        (r"2/dm_conversations/with/\d+/messages", "messages with"),
         (r"2/dm_conversations/[\d-]+/dm_events", "conversation events"),
         (r"2/dm_conversations/[\d-]+/messages", "messages"),
     ]

@@ -24,7 +24,8 @@ from socialinbox.connectors.base import (
 from socialinbox.connectors.http import make_client
 from socialinbox.connectors.x import DM_EVERY, XConnector, build_x
 from socialinbox.connectors.x_mapping import XCursor
-from socialinbox.domain import Direction, OutgoingReply, Platform, Visibility
+from socialinbox.domain import Contact, Conversation, Direction, OutgoingReply, Platform, Status, Visibility
+from socialinbox.private_case import private_thread_key
 from tests.conftest import FakeClock
 from tests.connectors.fake_x import CLIENT_ID, SHOP, SHOP_ID, FakeX, problem
 from tests.x_contract import XContract
@@ -69,8 +70,8 @@ def public(text: str, to: str) -> OutgoingReply:
     return OutgoingReply(1, "key-1", text, Visibility.PUBLIC, None, to, None)
 
 
-def private(text: str, conversation: str = DM_WITH_MARCO, after: str | None = None) -> OutgoingReply:
-    return OutgoingReply(2, "key-2", text, Visibility.PRIVATE, f"dm:{conversation}", after, None)
+def private(text: str, customer: str = MARCO, after: str | None = None) -> OutgoingReply:
+    return OutgoingReply(2, "key-2", text, Visibility.PRIVATE, f"dm:{customer}", after, None)
 
 
 def test_the_registry_builds_an_x_connector_with_every_capability(clock: FakeClock) -> None:
@@ -188,7 +189,7 @@ def test_direct_messages_are_private_threads_read_less_often_and_never_twice(fak
     answered = fake.message("Yes, 9-12!", by=SHOP_ID, to=MARCO, at=clock.now() - timedelta(minutes=4))
     first = x.poll(client, token, None)
     by_id = {m.remote_id: m for m in first.messages}
-    assert by_id[asked].visibility is Visibility.PRIVATE and by_id[asked].thread_key == f"dm:{DM_WITH_MARCO}"
+    assert by_id[asked].visibility is Visibility.PRIVATE and by_id[asked].thread_key == f"dm:{MARCO}"
     assert (by_id[asked].author.handle, by_id[asked].direction) == ("@marco_r", Direction.INBOUND)
     assert by_id[answered].direction is Direction.OUTBOUND
     clock.advance(minutes=1)
@@ -357,13 +358,59 @@ def test_a_reply_to_someone_who_did_not_summon_the_shop_is_rejected_with_advice(
         x.send(client, token, public("Thank you!", unsummoned))
 
 
-def test_a_direct_message_goes_to_the_conversation(fake, client, x, token) -> None:
+def test_a_direct_message_goes_to_the_one_to_one_conversation_with_the_customer(fake, client, x, token) -> None:
     fake.message("Open Sunday?", by=MARCO)
     sent = x.send(client, token, private("Yes, 9-12."))
-    (posted,) = fake.requests_to("POST messages")
-    assert posted.request.url.path == f"/2/dm_conversations/{DM_WITH_MARCO}/messages"
+    (posted,) = fake.requests_to("POST messages with")
+    assert posted.request.url.path == f"/2/dm_conversations/with/{MARCO}/messages"
     assert json.loads(posted.request.content) == {"text": "Yes, 9-12."}
     assert fake.dm_events[-1]["id"] == sent.remote_id
+    assert fake.dm_events[-1]["dm_conversation_id"] == DM_WITH_MARCO
+
+
+def test_a_group_conversation_is_answered_by_its_own_id(fake, client, x, token) -> None:
+    group = "1582838396275396608"
+    fake.groups[group] = {SHOP_ID, MARCO, OLENA}
+    x.send(client, token, OutgoingReply(2, "k", "Hello all", Visibility.PRIVATE, f"dm-group:{group}", None, None))
+    (posted,) = fake.requests_to("POST messages")
+    assert posted.request.url.path == f"/2/dm_conversations/{group}/messages"
+
+
+def test_take_it_private_starts_the_conversation_and_the_customers_answer_lands_in_it(
+    fake, client, x, token, clock
+) -> None:
+    """No direct message yet: the opener starts the one-to-one conversation (``dm:<user id>``, the key
+    ``private_case`` gives a public X conversation), and what the customer writes back is keyed the same."""
+    complaint = fake.post(f"@{SHOP} my order never came", by=OLENA)
+    (public_message,) = x.poll(client, token, None).messages
+    author = public_message.author
+    conversation = Conversation(
+        id=1,
+        account_id=1,
+        platform=Platform.X,
+        contact=Contact(1, 1, author.remote_id, author.handle, author.display_name),
+        visibility=Visibility.PUBLIC,
+        status=Status.NEEDS_REPLY,
+        last_message_at=public_message.sent_at,
+        preview=public_message.text,
+        waiting_since=public_message.sent_at,
+    )
+    key = private_thread_key(conversation)
+    assert key == f"dm:{OLENA}" and complaint
+    x.send(
+        client, token, OutgoingReply(2, "k", "So sorry! What's your order number?", Visibility.PRIVATE, key, None, None)
+    )
+    clock.advance(minutes=1)
+    fake.message("It's 1042", by=OLENA)
+    answers = [m for m in x.poll(client, token, None).messages if m.visibility is Visibility.PRIVATE]
+    assert {m.thread_key for m in answers} == {key}
+    assert [m.direction for m in sorted(answers, key=lambda m: m.sent_at)] == [Direction.OUTBOUND, Direction.INBOUND]
+
+
+def test_a_customer_who_takes_messages_only_from_people_they_follow_is_told_plainly(fake, client, x, token) -> None:
+    fake.closed_dms.add(OLENA)
+    with pytest.raises(Rejected, match="cannot send messages to this user"):
+        x.send(client, token, private("Hello", customer=OLENA))
 
 
 @pytest.mark.parametrize(
@@ -372,14 +419,14 @@ def test_a_direct_message_goes_to_the_conversation(fake, client, x, token) -> No
         public("", "1590000000000000300"),
         public("x" * 281, "1590000000000000300"),
         public("hi", "not-an-id"),
-        private("hi", conversation="../../2/tweets"),
+        private("hi", customer="../../2/tweets"),
         OutgoingReply(3, "k", "hi", Visibility.PRIVATE, None, None, None),
     ],
 )
 def test_replies_the_connector_cannot_place_are_refused_before_sending(fake, client, x, token, bad) -> None:
     with pytest.raises(Rejected):
         x.send(client, token, bad)
-    assert fake.requests_to("POST tweets") == fake.requests_to("POST messages") == []
+    assert not [e for e in fake.traffic if e.route.startswith("POST")]
 
 
 @pytest.mark.parametrize(
@@ -405,7 +452,7 @@ def test_find_sent_ignores_an_older_identical_reply_and_finds_dms(fake, client, 
     earlier = fake.message("Thanks!", by=SHOP_ID, to=MARCO)
     question = fake.message("Open Sunday?", by=MARCO)
     assert x.find_sent(client, token, private("Thanks!", after=question)) is None
-    fake.fail("POST messages", 503, after=True)
+    fake.fail("POST messages with", 503, after=True)
     with pytest.raises(UncertainDelivery):
         x.send(client, token, private("Thanks!", after=question))
     found = x.find_sent(client, token, private("Thanks!", after=question))

@@ -47,7 +47,8 @@ def test_every_request_of_a_full_session_and_every_answer_is_in_the_spec(contrac
         conversation = "-".join(sorted([SHOP_ID, MARCO], key=int))
         replies = [
             OutgoingReply(1, "k1", "Yes!", Visibility.PUBLIC, None, mention, None),
-            OutgoingReply(2, "k2", "Yes, 9-12", Visibility.PRIVATE, f"dm:{conversation}", question, None),
+            OutgoingReply(2, "k2", "Yes, 9-12", Visibility.PRIVATE, f"dm:{MARCO}", question, None),
+            OutgoingReply(3, "k3", "Also: Monday", Visibility.PRIVATE, f"dm-group:{conversation}", question, None),
         ]
         for reply in replies:
             x.send(client, token, reply)
@@ -63,6 +64,8 @@ def test_every_request_of_a_full_session_and_every_answer_is_in_the_spec(contrac
         "GET tweets",
         "POST messages",
         "GET conversation events",
+        "POST messages with",
+        "GET participant events",
         "GET tweet",
         "GET dm_event",
     }
