@@ -165,6 +165,9 @@ class SentReply:
     remote_id: str
     sent_at: datetime
     url: str | None = None
+    # The conversation's key on the platform where only the send tells it: Facebook's private reply to a comment
+    # names the customer's Messenger id, which the conversation taken private from that comment is then keyed by.
+    thread_key: str | None = None
 
 
 # --- what storage hands back -----------------------------------------------------------------

@@ -12,9 +12,12 @@ there threads into it:
 * Bluesky: the one-to-one chat with the customer (``dm:<DID>``; Bluesky keeps one per pair of accounts).
 * Instagram: the direct-message conversation with the commenter (``dm:<IGSID>``; one per pair of accounts, and a
   comment's author id is the same IGSID). Its first message goes out as Instagram's private reply to the comment.
+* Facebook: the customer's Messenger conversation with the Page. Facebook's ids for a commenter and for the same
+  person in Messenger differ, so it is keyed by the commenter until its first message, Facebook's private reply to
+  the comment (once, within 7 days), names their Messenger id; the conversation is keyed by that from then on.
 * X: the one-to-one direct conversation with the customer (``dm:<user id>``), started by the first message; X
   refuses it when the customer takes direct messages only from people they follow, and the reply says so.
-Telegram and e-mail conversations are private already. Other channels cannot open a private chat from here yet.
+Telegram and e-mail conversations are private already; Google reviews have no private channel.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ _PLACES = {
     Platform.BLUESKY: "direct message",
     Platform.INSTAGRAM: "direct message",
     Platform.X: "direct message",
+    Platform.FACEBOOK: "Messenger message",
 }
 
 
@@ -45,6 +49,8 @@ def private_thread_key(conversation: Conversation) -> str | None:
         return f"dm:{contact.remote_id}"  # the connector's key for the one chat with this DID (bluesky_chat.dm_key)
     if conversation.platform is Platform.INSTAGRAM:
         return f"dm:{contact.remote_id}"  # the connector's key for the one conversation with this IGSID
+    if conversation.platform is Platform.FACEBOOK:  # re-keyed to their Messenger id once the first message went
+        return f"messenger-from-comment:{contact.remote_id}"  # (facebook_mapping.FROM_COMMENT_PREFIX)
     if conversation.platform is Platform.X:
         return f"dm:{contact.remote_id}"  # the one-to-one conversation (x_mapping.dm_thread_key)
     return None

@@ -148,7 +148,8 @@ def test_only_public_conversations_on_channels_with_direct_messages_can_be_taken
         unavailable_reason(conversation(Platform.TELEGRAM, Visibility.PRIVATE))
         == "This conversation is already private."
     )
-    assert "not supported" in unavailable_reason(conversation(Platform.FACEBOOK))  # its Messenger ids differ
     assert "not supported" in unavailable_reason(conversation(Platform.GOOGLE_REVIEWS))  # reviews have no chat
+    # Facebook: keyed by the commenter until the first message names their Messenger id (SentReply.thread_key)
+    assert private_thread_key(conversation(Platform.FACEBOOK)) == "messenger-from-comment:remote-anna"
     for platform in (Platform.BLUESKY, Platform.INSTAGRAM, Platform.X):  # the connector's one-to-one chat
         assert private_thread_key(conversation(platform)) == "dm:remote-anna"

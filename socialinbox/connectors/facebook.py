@@ -27,6 +27,7 @@ from socialinbox.connectors.base import AuthError, Rejected, TransientError, Unc
 from socialinbox.connectors.facebook_graph import FACEBOOK, Gone, GraphWire, usage_budget
 from socialinbox.connectors.facebook_inbox import Inbox, find_in_inbox, read_inbox
 from socialinbox.connectors.facebook_mapping import (
+    FROM_COMMENT_PREFIX,
     OBJECT_ID,
     PSID,
     THREAD_PREFIX,
@@ -156,6 +157,8 @@ class FacebookConnector:
         length = measure(reply.text, Platform.FACEBOOK, private=private)
         if length.over:
             raise Rejected(f"The reply has {length.used} characters; {NAME} allows {length.limit}. Shorten it.")
+        if private and (reply.thread_key or "").startswith(FROM_COMMENT_PREFIX):
+            return self._private_reply(client, token, page, reply)
         if private:
             psid = reply_psid(reply)
             body = {"recipient": {"id": psid}, "messaging_type": "RESPONSE", "message": {"text": reply.text}}
@@ -170,8 +173,33 @@ class FacebookConnector:
             raise UncertainDelivery(f"{NAME} accepted the reply but its answer could not be read.")
         return SentReply(remote_id=sent_id, sent_at=self.clock.now())
 
+    def _private_reply(self, client: httpx.Client, token: str, page: str, reply: OutgoingReply) -> SentReply:
+        """Take it private: the first message goes out as Facebook's private reply to the customer's comment (once
+        per comment, within 7 days of it), which opens their Messenger conversation with the Page; Graph answers
+        with their Messenger id, which keys the conversation from then on (``SentReply.thread_key``)."""
+        comment = reply.taken_from
+        if comment is None or not OBJECT_ID.match(comment):
+            raise Rejected(f"Social Inbox cannot tell which {NAME} comment this private reply answers.")
+        body = {"recipient": {"comment_id": comment}, "message": {"text": reply.text}}
+        try:
+            data, _ = self._wire().post(client, token, f"{page}/messages", json_body=body)
+        except Gone:
+            raise
+        except Rejected:  # Graph says "outside of allowed window" for both rules
+            raise Rejected(
+                f"{NAME} allows one private reply per comment, within 7 days of it, and refused this one. Answer in "
+                "public, or in Messenger once the customer writes to the Page there."
+            ) from None
+        sent_id, psid = data.get("message_id"), data.get("recipient_id")
+        if not isinstance(sent_id, str) or not sent_id:
+            raise UncertainDelivery(f"{NAME} accepted the reply but its answer could not be read.")
+        thread_key = f"{THREAD_PREFIX}{psid}" if isinstance(psid, str) and PSID.match(psid) else None
+        return SentReply(remote_id=sent_id, sent_at=self.clock.now(), thread_key=thread_key)
+
     def find_sent(self, client: httpx.Client, token: str, reply: OutgoingReply) -> SentReply | None:
         page = self._page()
+        if (reply.thread_key or "").startswith(FROM_COMMENT_PREFIX):
+            return None  # no Messenger id to look in; Facebook takes one private reply per comment, so none doubles
         if reply.visibility is Visibility.PRIVATE:
             return find_in_inbox(
                 self._wire().getter(client, token),

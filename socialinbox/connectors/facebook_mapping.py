@@ -14,6 +14,9 @@ from socialinbox.connectors.watermark import Watermark, parse_time
 from socialinbox.domain import Direction, OutgoingReply, RemoteAuthor, RemoteMessage, SentReply, Visibility
 
 THREAD_PREFIX = "messenger:"
+# A conversation taken private from a comment, keyed by the commenter's id until the first message (Facebook's private
+# reply to the comment) names their Messenger id: SentReply.thread_key then re-keys it to THREAD_PREFIX + that PSID.
+FROM_COMMENT_PREFIX = "messenger-from-comment:"
 OBJECT_ID = re.compile(
     r"^[0-9]{1,40}(?:_[0-9]{1,40}){0,2}$"
 )  # page, post ("page_post") and comment ("post_comment") ids

@@ -134,6 +134,8 @@ class OutboxMixin:
             conversation = session.get(ConversationRow, row.conversation_id)
             assert conversation is not None
             message = _store_outbound(session, row, conversation, sent, now)
+            if sent.thread_key and sent.thread_key != conversation.thread_key:
+                _rekey(session, conversation, sent.thread_key)
             session.flush()
             return DeliveryReport(
                 to_outbox_item(row),
@@ -261,6 +263,19 @@ def _outgoing(session: Session, row: OutboxRow) -> OutgoingReply:
         recipient=recipient,
         taken_from=taken_from,
     )
+
+
+def _rekey(session: Session, conversation: ConversationRow, thread_key: str) -> None:
+    """Key ``conversation`` as the platform now names it, so the customer's answer threads into it. Where another
+    conversation of the account already has that key (the customer wrote there before), it keeps its own: their
+    answer then lands in that one, and nothing is lost."""
+    taken = session.scalars(
+        select(col(ConversationRow.id)).where(
+            col(ConversationRow.account_id) == conversation.account_id, col(ConversationRow.thread_key) == thread_key
+        )
+    ).first()
+    if taken is None:
+        conversation.thread_key = thread_key
 
 
 def _store_outbound(

@@ -354,8 +354,33 @@ class FakeGraph:
             )
         return self._list(views, params, fields, "UnifiedThread", f"{page_id}/conversations")
 
+    def messenger_id_of(self, commenter: str) -> str:
+        """The commenter's Messenger id (PSID): Facebook scopes a person's ids per product, so it differs from the
+        id their comments carry."""
+        return f"77{commenter[-14:]}"
+
+    def _private_reply(self, comment_id: str, text: Any) -> tuple[int, Any]:
+        """``recipient.comment_id``: the Page's one private reply to a comment, within 7 days; it opens the
+        commenter's Messenger conversation, and the answer names their Messenger id."""
+        record = self.comments.get(comment_id)
+        if record is None or record["deleted"] or record["from"] is None:
+            return 400, graph_error(100, "(#100) No matching comment found", subcode=2018001)
+        if not isinstance(text, str) or not text:
+            return 400, graph_error(100, "(#100) The parameter message is required")
+        if record.get("private_reply") or self.now() - record["created_time"] > timedelta(days=7):
+            return 400, graph_error(10, "(#10) This message is sent outside of allowed window.", subcode=2534022)
+        record["private_reply"] = True
+        psid = self.messenger_id_of(record["from"]["id"])
+        self._thread_of(psid, record["from"]["name"])
+        return 200, {"recipient_id": psid, "message_id": self.page_writes(psid, text)}
+
     def _send_message(self, params: dict[str, Any]) -> tuple[int, Any]:
         recipient = params.get("recipient") if isinstance(params.get("recipient"), dict) else {}
+        if "comment_id" in recipient:
+            message = params.get("message")
+            return self._private_reply(
+                str(recipient["comment_id"]), message.get("text") if isinstance(message, dict) else None
+            )
         thread = self.conversations.get(str(recipient.get("id")))
         text = (params.get("message") or {}).get("text") if isinstance(params.get("message"), dict) else None
         if thread is None:

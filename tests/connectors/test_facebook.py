@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import traceback
 from collections.abc import Iterator
@@ -464,6 +465,32 @@ def test_a_messenger_reply_uses_the_send_api_with_the_customers_psid(fake, clien
         "messaging_type": "RESPONSE",
         "message": {"text": "Yes, 8 to 12."},
     }
+
+
+def test_take_it_private_answers_the_comment_privately_and_keys_the_chat_by_the_messenger_id(
+    fake, client, facebook, clock
+) -> None:
+    """The commenter's id and their Messenger id differ: the chat taken private is keyed by the commenter until
+    Facebook's private reply to the comment names their Messenger id, which the customer's answer then carries."""
+    complaint = fake.comment(fake.post(), "My cake arrived squashed!", who=("1148671018324630", "Olena Kovalenko"))
+    opener = OutgoingReply(
+        2, "k", "So sorry, Olena! Which order was it?", Visibility.PRIVATE,
+        "messenger-from-comment:1148671018324630", None, None, taken_from=complaint,
+    )  # fmt: skip
+    sent = facebook.send(client, TOKEN, opener)
+    psid = fake.messenger_id_of("1148671018324630")
+    assert sent.thread_key == f"messenger:{psid}" != "messenger:1148671018324630"
+    assert fake.requests_to("POST messages")[-1].params == {
+        "recipient": {"comment_id": complaint},
+        "message": {"text": "So sorry, Olena! Which order was it?"},
+    }
+    assert facebook.find_sent(client, TOKEN, opener) is None  # one private reply per comment: no second to fear
+    clock.advance(minutes=3)
+    fake.customer_writes(psid, "Order 1042", name="Olena Kovalenko")
+    answers = [m for m in facebook.poll(client, TOKEN, None).messages if m.visibility is Visibility.PRIVATE]
+    assert {m.thread_key for m in answers} == {sent.thread_key}
+    with pytest.raises(Rejected, match="one private reply per comment, within 7 days"):
+        facebook.send(client, TOKEN, dataclasses.replace(opener, outbox_id=3, idempotency_key="k3"))
 
 
 def test_messenger_replies_after_24_hours_are_refused_with_an_explanation(fake, client, facebook, clock) -> None:

@@ -1,11 +1,12 @@
-"""A reply in a conversation taken private carries the customer's latest public message, so Instagram can open the
-private chat as a private reply to that comment (``OutgoingReply.taken_from``)."""
+"""A reply in a conversation taken private carries the customer's latest public message, so Instagram and Facebook can
+open the private chat as a private reply to that comment (``OutgoingReply.taken_from``); where only that first reply
+names the chat's key on the platform (Facebook's Messenger id), the chat is keyed by it (``SentReply.thread_key``)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from socialinbox.domain import Platform, PollResult, Visibility
+from socialinbox.domain import Platform, PollResult, SentReply, Visibility
 from socialinbox.storage.repository import Repository
 from tests.fakes import T0, customer, remote_message
 
@@ -25,3 +26,49 @@ def test_a_reply_in_a_chat_taken_private_carries_the_customers_latest_comment(re
     opener = claimed[Visibility.PRIVATE]
     assert (opener.thread_key, opener.in_reply_to, opener.taken_from) == ("dm:user-1", None, "c2")  # not customer 2's
     assert claimed[Visibility.PUBLIC].taken_from is None
+
+
+def _taken_private(repo: Repository) -> tuple[int, int, int]:
+    """A Facebook comment taken private (keyed by the commenter until the first message): (account, public, private)."""
+    account = repo.add_account(Platform.FACEBOOK, "Crumb & Co.", T0)
+    public = repo.save_poll(account.id, PollResult((remote_message("c1", text="Squashed cake!"),), "c"), T0)
+    private = repo.open_private_conversation(public.conversations[0].id, "messenger-from-comment:user-1", T0)
+    return account.id, public.conversations[0].id, private.id
+
+
+def test_the_first_private_message_keys_the_chat_as_the_platform_named_it(repo: Repository) -> None:
+    """Facebook's private reply to a comment names the customer's Messenger id; their answer, keyed by it, then
+    lands in the chat taken private, which stays linked to the public thread."""
+    account, public, private = _taken_private(repo)
+    item = repo.queue_reply(private, "So sorry! Which order?", T0 + timedelta(minutes=1))
+    repo.claim_due_replies(T0 + timedelta(minutes=1))
+    sent = SentReply("m_1", T0 + timedelta(minutes=1), thread_key="messenger:7712")
+    repo.mark_sent(item.id, sent, T0 + timedelta(minutes=1))
+    answer = remote_message(
+        "m_2", text="Order 1042", sent_at=T0 + timedelta(minutes=5), visibility=Visibility.PRIVATE,
+        thread_key="messenger:7712",
+    )  # fmt: skip
+    (landed,) = repo.save_poll(account, PollResult((answer,), "c2"), T0 + timedelta(minutes=5)).conversations
+    assert landed.id == private
+    case = repo.linked_case(private)
+    assert case is not None and case.public.id == public
+
+
+def test_a_customer_who_wrote_in_messenger_before_keeps_that_chat(repo: Repository) -> None:
+    """Their Messenger id already keys an earlier chat: the one taken private keeps its key (no two chats share one),
+    and their answer lands in the earlier chat; nothing is lost."""
+    account, _, private = _taken_private(repo)
+    earlier = remote_message(
+        "m_0", text="Hi!", visibility=Visibility.PRIVATE, thread_key="messenger:7712", sent_at=T0 - timedelta(days=3)
+    )
+    (before,) = repo.save_poll(account, PollResult((earlier,), "c0"), T0).conversations
+    item = repo.queue_reply(private, "So sorry! Which order?", T0 + timedelta(minutes=1))
+    repo.claim_due_replies(T0 + timedelta(minutes=1))
+    repo.mark_sent(item.id, SentReply("m_1", T0 + timedelta(minutes=1), thread_key="messenger:7712"), T0)
+    answer = remote_message(
+        "m_2", text="Order 1042", sent_at=T0 + timedelta(minutes=5), visibility=Visibility.PRIVATE,
+        thread_key="messenger:7712",
+    )  # fmt: skip
+    (landed,) = repo.save_poll(account, PollResult((answer,), "c2"), T0 + timedelta(minutes=5)).conversations
+    assert landed.id == before.id != private
+    assert [m.text for m in repo.messages(private)] == ["So sorry! Which order?"]
