@@ -37,7 +37,8 @@ CLIENT_ID_HELP = (
 COST_NOTE = (
     "X charges the developer app per use (2026 prices): about $0.005 per post read ($0.001 for mentions of your own "
     "account), $0.010 per direct message read, and $0.010-0.015 per reply or message sent. Social Inbox checks "
-    "mentions every two minutes and direct messages every few minutes; an empty check costs nothing."
+    "mentions every two minutes (an empty check costs nothing) and direct messages every few minutes (each check "
+    "reads the newest 10 again, which X bills once a day: about $0.10 a day)."
 )
 
 

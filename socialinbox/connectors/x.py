@@ -72,7 +72,10 @@ from socialinbox.limits import measure
 
 PAGE_SIZE = "100"
 MAX_MENTION_PAGES = 8  # X reaches back about 800 mentions: more pages would find nothing
-MAX_DM_PAGES = 3  # each page is one of about 15 reads allowed per 15 minutes
+# No since_id for direct messages: every check gets the newest events again, and X bills each event read (once a
+# day per event). A check reads a short page, and pages on only while every event in it is new.
+DM_CHECK_SIZE = "10"
+MAX_DM_PAGES = 5  # each page is one of about 15 reads allowed per 15 minutes; a burst past that waits for the reset
 DM_EVERY = timedelta(minutes=3)
 OVERLAP = timedelta(minutes=2)
 FIND_SENT_LIMIT = "20"  # the reply was sent moments before the answer was lost: it is among the newest
@@ -245,10 +248,10 @@ class XConnector:
     def _read_dm_pages(
         self, api: XApi, state: XCursor, warnings: list[str]
     ) -> tuple[list[Json], dict[str, Json], Answer]:
-        """Events down to ``OVERLAP`` before the last read's newest (one page on a first read), the people who sent
-        them, and the last answer (for its rate-limit headers)."""
+        """Events down to ``OVERLAP`` before the last read's newest (one page of 100 on a first read, short pages
+        after), the people who sent them, and the last answer (for its rate-limit headers)."""
         floor = state.dm_newest - OVERLAP if state.dm_newest is not None else None
-        params = dict(DM_PARAMS)
+        params = dict(DM_PARAMS) | ({"max_results": DM_CHECK_SIZE} if floor is not None else {})
         events: list[Json] = []
         users: dict[str, Json] = {}
         for _ in range(1 if floor is None else MAX_DM_PAGES):

@@ -302,7 +302,7 @@ class FakeX:
         newest_first = sorted(chosen, key=lambda item: int(item["id"]), reverse=True)
         if since and params.get("since_id"):
             newest_first = [item for item in newest_first if int(item["id"]) > int(params["since_id"])]
-        start = int(base64.b32decode(params["pagination_token"]).decode()) if params.get("pagination_token") else 0
+        start = _offset(params["pagination_token"]) if params.get("pagination_token") else 0
         size = int(params.get("max_results") or 10)
         page = newest_first[start : start + size]
         body: dict[str, Any] = {"meta": {"result_count": len(page)}}
@@ -313,7 +313,7 @@ class FakeX:
             if "author_id" in params.get("expansions", "") or "sender_id" in params.get("expansions", ""):
                 body["includes"] = {"users": [self._user_view(uid) for uid in sorted(people) if uid in self.users]}
         if start + size < len(newest_first):
-            body["meta"]["next_token"] = base64.b32encode(str(start + size).encode()).decode()
+            body["meta"]["next_token"] = _token_for(start + size)
         return body
 
     def _user_view(self, user_id: str) -> dict[str, Any]:
@@ -468,6 +468,16 @@ def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> http
     return httpx.Response(
         status, content=json.dumps(body).encode(), headers={"content-type": f"{kind}; charset=utf-8", **(headers or {})}
     )
+
+
+def _token_for(offset: int) -> str:
+    """A next_token as opaque and as long as X's (the spec wants at least 16 characters): the offset, encoded."""
+    return base64.b32encode(f"page{offset:012d}".encode()).decode().lower().rstrip("=")
+
+
+def _offset(token: str) -> int:
+    padded = token.upper() + "=" * (-len(token) % 8)
+    return int(base64.b32decode(padded).decode().removeprefix("page"))
 
 
 def route_of(method: str, path: str) -> str:

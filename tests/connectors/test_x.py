@@ -238,6 +238,25 @@ def test_a_rate_limited_read_of_the_shops_own_posts_only_postpones_it(fake, clie
     assert len(fake.requests_to("GET tweets")) == 1  # not asked again before the reset
 
 
+def test_a_dm_check_reads_a_short_page_and_pages_on_only_through_new_messages(fake, client, x, token, clock) -> None:
+    """Every check gets the newest events again (X has no since_id for them) and X bills each event read: a quiet
+    check reads one short page; a burst is read whole, page after page, while every event on a page is new."""
+    for n in range(30):
+        fake.message(f"old {n}", by=MARCO, at=clock.now() - timedelta(days=1, minutes=n))
+    first = x.poll(client, token, None)
+    assert fake.requests_to("GET dm_events")[-1].request.url.params["max_results"] == "100"
+    clock.advance(seconds=DM_EVERY.total_seconds())
+    quiet = x.poll(client, token, first.cursor)
+    assert quiet.messages == ()
+    (check,) = fake.requests_to("GET dm_events")[1:]
+    assert check.request.url.params["max_results"] == "10"
+    clock.advance(seconds=DM_EVERY.total_seconds())
+    burst = [fake.message(f"new {n}", by=MARCO, at=clock.now() - timedelta(seconds=30 - n)) for n in range(25)]
+    busy = x.poll(client, token, quiet.cursor)
+    assert {m.remote_id for m in busy.messages} == set(burst)
+    assert len(fake.requests_to("GET dm_events")) == 2 + 3  # 10 + 10 + 5 new, then an old one ends the read
+
+
 def test_a_rate_limited_dm_read_keeps_the_mentions_and_waits_for_the_reset(fake, client, x, token, clock) -> None:
     fake.post(f"@{SHOP} hello")
     fake.limits["GET dm_events"] = 0
