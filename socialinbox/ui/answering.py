@@ -378,6 +378,8 @@ class AnsweringController(QObject):
         if shown is None:
             self.case_banner.show_case(None, 0)
             return
+        if self.case_banner.shown_id != shown.id:  # another conversation's case must not show while this one's is read
+            self.case_banner.show_case(None, shown.id)
         repository = self._repository
         self._tasks.run("case", lambda: case_of(repository, shown.id), context=shown.id)
 

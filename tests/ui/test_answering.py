@@ -4,6 +4,7 @@ its key, search, mark unread, take it private end to end, and a held reply the o
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -216,8 +217,9 @@ def test_take_it_private_end_to_end_on_the_demo_channel(core: Core, qtbot: QtBot
         assert private is not None and private.visibility is Visibility.PRIVATE
         assert private.contact.handle == "lucia.ferraro" and private.account_id == public_account(core)
         assert window.pane.composer.editor.toPlainText().startswith("Hi Lucía, thanks for talking to us here.")
+        link = app.answering.case_banner.link_button
+        qtbot.waitUntil(lambda: link.text() == "public thread with Lucía Ferraro →", timeout=5000)  # read off-thread
         assert app.answering.case_banner.isVisible()
-        assert app.answering.case_banner.link_button.text() == "public thread with Lucía Ferraro →"
 
         # The private chat is answered and done: the app offers to close the loop in public.
         window.pane.composer.send_button.click()  # a private reply: no check stands in the way
@@ -229,6 +231,40 @@ def test_take_it_private_end_to_end_on_the_demo_channel(core: Core, qtbot: QtBot
         assert window.pane.composer.editor.toPlainText().startswith("Glad we could sort this out, Lucía")
         qtbot.waitUntil(lambda: repository.linked_case(public).loop_closed_at is not None, timeout=5000)  # type: ignore[union-attr]
     finally:
+        _stop(app)
+
+
+def test_a_case_banner_never_speaks_of_the_conversation_shown_before(
+    core: Core, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The banner's case is read off the GUI thread: while the next conversation's is on its way, the one before
+    must not stay up, pointing to the wrong customer's chat."""
+    public, other = _store(
+        core,
+        _message("m1", LUCIA, "My cake arrived broken, really disappointed.", 20, core),
+        _message("m2", RAJ, "Do you open on Sunday?", 10, core),
+    )
+    core.repository.open_private_conversation(public, "dm:lucia.ferraro", core.clock.now())
+    app = _start(core, qtbot)
+    banner = app.answering.case_banner
+    release = threading.Event()
+    real = core.repository.linked_case
+
+    def held(conversation_id: int) -> object:
+        if conversation_id == other:
+            release.wait(10)
+        return real(conversation_id)
+
+    try:
+        app.window.conversation_opened.emit(public)
+        qtbot.waitUntil(banner.isVisible, timeout=5000)
+        monkeypatch.setattr(core.repository, "linked_case", held)
+        app.window.conversation_opened.emit(other)
+        _shown(qtbot, app, other)
+        assert not banner.isVisible()  # hidden at once, not left on Lucía's case
+        release.set()
+    finally:
+        release.set()
         _stop(app)
 
 

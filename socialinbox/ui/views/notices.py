@@ -59,6 +59,11 @@ class CaseBanner(QFrame):
         layout.addLayout(loop)
         self.show_case(None, 0)
 
+    @property
+    def shown_id(self) -> int:
+        """The conversation this banner speaks of (0: none)."""
+        return self._shown_id
+
     def show_case(self, case: LinkedCase | None, shown_id: int) -> None:
         self._case, self._shown_id = case, shown_id
         self.setVisible(case is not None)
