@@ -136,8 +136,8 @@ class InboxApp:
         self.bridge = SyncBridge()
         self.publish = publish = self.clock.publish_through(self.bridge.publish)  # every result: through the clock
         self.tasks = BackgroundTasks(publish)
-        # Fetches that only read from a server (an e-mail attachment may be megabytes on a slow line) run apart, so
-        # the owner's actions on the task runner never wait behind one.
+        # Long jobs that only read (an e-mail attachment may be megabytes on a slow line; a report over a month of a
+        # big inbox takes a second) run apart, so the owner's actions and opening a conversation never wait behind one.
         self.downloads = BackgroundTasks(publish)
         # VADER's lexicon (25 ms) is read here, off the GUI thread, before the first complaint check or tone check
         # asks for it there; on the download runner, which is idle at start, so no owner action waits behind it.

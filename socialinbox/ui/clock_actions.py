@@ -73,12 +73,16 @@ class ClockActions(QObject):
         ask_snooze: AskSnooze = ask_snooze,
         confirm_follow_up: ConfirmFollowUp = confirm_follow_up,
         open_reports: Callable[[ClockActions], ReportsView] | None = None,
+        long_reads: BackgroundTasks | None = None,
         parent: QObject | None = None,
     ) -> None:
+        """``long_reads``: where a report is built (a month of a big inbox takes a second or more), so that opening
+        a conversation, read on ``tasks`` behind the owner's writes, never waits behind one."""
         super().__init__(parent)
         self._window = window
         self._repository = repository
         self._tasks = tasks
+        self._long_reads = long_reads or tasks
         self._policy = policy
         self._tz = tz
         self._now = now
@@ -162,7 +166,7 @@ class ClockActions(QObject):
 
     def request_report(self, first: date, last: date, build: Callable[[], object]) -> None:
         """Build a report off the GUI thread (it reads a range of messages and may score their sentiment)."""
-        self._tasks.run(REPORT_TASK, build, context=(first, last))
+        self._long_reads.run(REPORT_TASK, build, context=(first, last))
 
     @Slot(object)
     def on_report_ready(self, result: object) -> None:

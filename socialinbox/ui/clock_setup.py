@@ -95,6 +95,7 @@ class ClockFeature:
             self.zone,
             core.clock.now,
             open_reports=self._open_reports,
+            long_reads=app.downloads,
             parent=app.window,
         )
         self.actions.install()

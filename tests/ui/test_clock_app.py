@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -126,3 +127,29 @@ def test_reports_view_shows_the_figures_and_exports_privately(shop: InboxApp, qt
     dialog.range_choice.setCurrentIndex(1)  # "Last 30 days": a new report is built
     qtbot.waitUntil(lambda: dialog.report is not None and len(dialog.report.volume_by_day) == 30, timeout=10_000)
     assert not dialog.grab().isNull()
+
+
+def test_a_conversation_opens_while_a_report_is_still_being_built(
+    shop: InboxApp, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A month's report of a big inbox takes a second or more: it is built apart from the owner's actions, so the
+    thread of a conversation opened meanwhile (read on the task runner) does not wait behind it."""
+    repository = shop.core.repository
+    release = threading.Event()
+    real = repository.conversation_histories
+
+    def slow(*args: object, **kwargs: object) -> object:
+        release.wait(15)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(repository, "conversation_histories", slow)
+    actions = shop.clock.actions
+    assert actions is not None
+    try:
+        actions.on_reports()
+        assert isinstance(actions.reports, ReportsDialog)
+        qtbot.addWidget(actions.reports)
+        chosen = _open_first(shop, qtbot)  # within 5 s, while the report still waits
+        assert shop.window.opened_conversation() is not None and chosen
+    finally:
+        release.set()
