@@ -67,7 +67,9 @@ class NewContentWatchers:
                 target=self._run, args=(account_id, stop), name=f"socialinbox-watch-{account_id}", daemon=True
             )
             self._watching[account_id] = _Watching(stop, thread)
-        thread.start()
+            # Started while the lock is held: a shutdown on another thread then never finds it registered and not
+            # yet started (joining that raises). The thread itself takes the lock only later, in its run.
+            thread.start()
 
     def watching(self, account_id: int) -> bool:
         with self._lock:

@@ -9,12 +9,14 @@ import dataclasses
 import queue
 import threading
 import time
+import types
 from collections.abc import Callable, Iterator
 
 import pytest
 
 from socialinbox.connectors.base import AuthError, TransientError
 from socialinbox.domain import Health, Platform, PollResult, SyncReport
+from socialinbox.sync import watcher
 from socialinbox.sync.scheduler import SyncScheduler
 from socialinbox.sync.watcher import NewContentWatchers
 from tests.fakes import FakeConnector, remote_message
@@ -204,3 +206,38 @@ def test_accounts_that_cannot_push_are_polled_as_before(world, scheduler, result
     wait_until(lambda: len(world.fake(account_id).polls) == 1)
     time.sleep(0.1)
     assert not scheduler.watchers.watching(account_id)
+
+
+def test_a_shutdown_while_a_watch_is_being_started_waits_for_it_and_stops_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A poll's worker starts the watch while the window quits (CI: "cannot join thread before it is started")."""
+    starting, proceed = threading.Event(), threading.Event()
+
+    class SlowToStart(threading.Thread):
+        def start(self) -> None:
+            starting.set()
+            proceed.wait(5)  # the shutdown comes in between "registered" and "started"
+            super().start()
+
+    patched = types.SimpleNamespace(Thread=SlowToStart, Event=threading.Event, Lock=threading.Lock)
+    monkeypatch.setattr(watcher, "threading", patched)  # the watchers' threads only, not this test's own
+    watchers = NewContentWatchers(lambda _account: None, lambda _account: None)
+    starter = threading.Thread(target=watchers.ensure, args=(1,))
+    starter.start()
+    assert starting.wait(5)
+    stopped: list[BaseException | None] = []
+
+    def stop_all() -> None:
+        try:
+            watchers.stop_all(wait_s=2)
+            stopped.append(None)
+        except BaseException as error:  # handed to the test thread
+            stopped.append(error)
+
+    stopper = threading.Thread(target=stop_all)
+    stopper.start()
+    time.sleep(0.1)
+    proceed.set()
+    starter.join(5)
+    stopper.join(5)
+    assert stopped == [None]
+    assert not watchers.watching(1)
