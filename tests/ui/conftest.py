@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,15 @@ from socialinbox.ui.app import InboxApp
 from socialinbox.ui.notifications import Notifier
 from socialinbox.wiring import build_core, ensure_demo_account
 from tests.notification_stub import NotificationService, notification_service
+
+
+@pytest.fixture(autouse=True)
+def automatic_collection_back_on() -> Iterator[None]:
+    """The app turns Python's automatic collection off while it runs (``ui/gui_gc``); a test whose app did not shut
+    down (it failed first) must not leave it off for the tests after it, which then fail for no fault of theirs."""
+    yield
+    if not gc.isenabled():
+        gc.enable()
 
 
 @pytest.fixture
