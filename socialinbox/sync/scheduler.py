@@ -105,6 +105,7 @@ class SyncScheduler:
         self._lock = threading.Lock()
         self._polling: set[int] = set()  # accounts whose poll is running now
         self._poll_again: set[int] = set()  # ... and that got news meanwhile: poll once more right after
+        self._removed: set[int] = set()  # accounts removed while this ran: a poll still running reports nothing
         self.watchers = NewContentWatchers(service.open_watch, self.wake)
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(workers), LONG_POLL_EXECUTOR: _DaemonThreadExecutor()},
@@ -130,6 +131,8 @@ class SyncScheduler:
 
     def add_account(self, account: Account) -> None:
         """Schedule polling for an account; the first poll runs now unless it needs reconnecting."""
+        with self._lock:
+            self._removed.discard(account.id)  # SQLite may give a new account the id of one removed
         long_poll = _long_polling(account)
         job = self._scheduler.add_job(
             self._poll,
@@ -144,6 +147,10 @@ class SyncScheduler:
             job.pause()
 
     def remove_account(self, account_id: int) -> None:
+        """Stop polling; a poll of it still running reports nothing (its report would bring the account back into
+        the window's list after the owner removed it)."""
+        with self._lock:
+            self._removed.add(account_id)
         self.watchers.stop(account_id)
         with contextlib.suppress(JobLookupError):  # never scheduled, or removed already
             self._scheduler.remove_job(_poll_job_id(account_id))
@@ -178,7 +185,9 @@ class SyncScheduler:
         with self._lock:
             self._polling.add(account_id)  # cleared by _after_run, once the run is counted as finished
         report = self._service.poll_account(account_id)
-        if self._stopping.is_set():
+        with self._lock:
+            removed = account_id in self._removed
+        if self._stopping.is_set() or removed:
             return False
         self._keep_watch(report)
         again = self._reschedule(report)

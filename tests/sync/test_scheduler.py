@@ -107,6 +107,31 @@ def test_removed_account_is_no_longer_polled(
         scheduler.poll_now(account)
 
 
+def test_a_poll_still_running_when_its_account_is_removed_reports_nothing(
+    world: SyncWorld, scheduler: SyncScheduler, results: queue.Queue[object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its report would put the account back in the window's list after the owner removed it (CI saw the list keep
+    a removed account); an account added later under the same id (SQLite may reuse it) reports again."""
+    account = world.add_account()
+    polling, go_on = threading.Event(), threading.Event()
+    real_poll = world.service.poll_account
+
+    def slow_poll(account_id: int) -> SyncReport:
+        polling.set()
+        go_on.wait(10)
+        return real_poll(account_id)
+
+    monkeypatch.setattr(world.service, "poll_account", slow_poll)
+    scheduler.start(world.repo.accounts())
+    assert polling.wait(10)
+    scheduler.remove_account(account)  # while its poll runs
+    go_on.set()
+    with pytest.raises(queue.Empty):
+        _next(results, SyncReport, timeout=1.0)
+    scheduler.add_account(world.repo.account(account))
+    assert _next(results, SyncReport).account.id == account  # type: ignore[attr-defined]
+
+
 def test_a_task_asked_for_after_shutdown_is_dropped_not_raised() -> None:
     seen: list[object] = []
     tasks = BackgroundTasks(seen.append)
