@@ -41,18 +41,17 @@ from socialinbox.connectors.x_api import (
     minutes,
     not_found_ids,
     parse_time,
-    snowflake_time,
 )
+from socialinbox.connectors.x_dms import DM_FIELDS, dms_due, poll_dms
 from socialinbox.connectors.x_mapping import (
-    MAX_SEEN_DMS,
     POST_ID,
     Json,
     XCursor,
-    dm_message,
     items,
     meta,
     plain,
     post_message,
+    read_each,
     replied_to,
     reply_conversation,
     users_by_id,
@@ -72,18 +71,11 @@ from socialinbox.limits import measure
 
 PAGE_SIZE = "100"
 MAX_MENTION_PAGES = 8  # X reaches back about 800 mentions: more pages would find nothing
-# No since_id for direct messages: every check gets the newest events again, and X bills each event read (once a
-# day per event). A check reads a short page, and pages on only while every event in it is new.
-DM_CHECK_SIZE = "10"
-MAX_DM_PAGES = 5  # each page is one of about 15 reads allowed per 15 minutes; a burst past that waits for the reset
-DM_EVERY = timedelta(minutes=3)
-OVERLAP = timedelta(minutes=2)
 FIND_SENT_LIMIT = "20"  # the reply was sent moments before the answer was lost: it is among the newest
 TWEET_FIELDS = (
     "created_at,author_id,conversation_id,in_reply_to_user_id,referenced_tweets,entities,edit_history_tweet_ids"
 )
 USER_FIELDS = "username,name"
-DM_FIELDS = "id,text,event_type,created_at,sender_id,dm_conversation_id,attachments,referenced_tweets,entities"
 MENTION_PARAMS = {
     "max_results": PAGE_SIZE,
     "tweet.fields": TWEET_FIELDS,
@@ -91,13 +83,6 @@ MENTION_PARAMS = {
     "user.fields": USER_FIELDS,
 }
 OWN_PARAMS = {"max_results": PAGE_SIZE, "tweet.fields": TWEET_FIELDS, "exclude": "retweets"}
-DM_PARAMS = {
-    "max_results": PAGE_SIZE,
-    "event_types": "MessageCreate",
-    "dm_event.fields": DM_FIELDS,
-    "expansions": "sender_id",
-    "user.fields": USER_FIELDS,
-}
 
 
 def _new_cache() -> SessionCache[XSession]:
@@ -161,8 +146,8 @@ class XConnector:
         own, state = self._poll_own(api, shop, state, now, warnings)
         mentioned = {message.remote_id for message in mentions.messages}  # a reply of the shop's that names it
         messages = mentions.messages + [message for message in own if message.remote_id not in mentioned]
-        if self._dms_due(state, now):
-            found, state = self._poll_dms(api, shop, state, now, warnings)
+        if dms_due(state, now):
+            found, state = poll_dms(api, shop, state, now, warnings)
             messages = messages + found
         return PollResult(
             messages=tuple(sorted(messages, key=lambda message: message.sent_at)),
@@ -180,7 +165,7 @@ class XConnector:
             answer = api.get(f"2/users/{shop}/mentions", params)
             if page == 0:
                 newest = meta(answer.body, "newest_id")  # the cursor moves only once every page down to it is read
-            unreadable += _read_each(items(answer.body), _post_reader(users_by_id(answer.body), shop), found)
+            unreadable += read_each(items(answer.body), _post_reader(users_by_id(answer.body), shop), found)
             next_token = meta(answer.body, "next_token")
             if since is None or next_token is None:
                 break
@@ -210,64 +195,13 @@ class XConnector:
         replies = [post for post in items(answer.body) if replied_to(post)]
         me = {shop: {"id": shop, "username": self.username or shop, "name": self.username or shop}}
         found: list[RemoteMessage] = []
-        if _read_each(replies, _post_reader(me, shop), found):
+        if read_each(replies, _post_reader(me, shop), found):
             warnings.append(f"Skipped some of your own {NAME} posts Social Inbox could not read.")
         if state.own_since is not None and meta(answer.body, "next_token") is not None:
             warnings.append(f"You posted more on {NAME} than one check reads; some of your replies may be missing.")
         newest = meta(answer.body, "newest_id")
         own_since = newest if newest and POST_ID.match(newest) else state.own_since
         return found, dataclasses.replace(state, own_since=own_since, own_until=answer.exhausted_until(now))
-
-    def _dms_due(self, state: XCursor, now: datetime) -> bool:
-        if state.dm_until is not None and now < state.dm_until:
-            return False
-        return state.dm_read_at is None or now - state.dm_read_at >= DM_EVERY
-
-    def _poll_dms(
-        self, api: XApi, shop: str, state: XCursor, now: datetime, warnings: list[str]
-    ) -> tuple[list[RemoteMessage], XCursor]:
-        """New direct messages and the cursor after them. A rate limit here only postpones them: the mentions
-        already read are not thrown away (each read costs money)."""
-        try:
-            events, users, answer = self._read_dm_pages(api, state, warnings)
-        except RateLimited as limited:
-            until = now + timedelta(seconds=limited.retry_after)
-            warnings.append(f"{NAME} limits reading direct messages; they are read again in {minutes(until - now)}.")
-            return [], dataclasses.replace(state, dm_until=until)
-        found: list[RemoteMessage] = []
-        fresh = [event for event in events if str(event.get("id")) not in state.dm_seen]
-        unreadable = _read_each(fresh, lambda event: dm_message(event, users, shop), found)
-        if unreadable:
-            warnings.append(f"Skipped {unreadable} {NAME} direct message(s) Social Inbox could not read.")
-        newest, seen = _dm_watermark(state, events)
-        after = dataclasses.replace(
-            state, dm_newest=newest, dm_seen=seen, dm_read_at=now, dm_until=answer.exhausted_until(now)
-        )
-        return found, after
-
-    def _read_dm_pages(
-        self, api: XApi, state: XCursor, warnings: list[str]
-    ) -> tuple[list[Json], dict[str, Json], Answer]:
-        """Events down to ``OVERLAP`` before the last read's newest (one page of 100 on a first read, short pages
-        after), the people who sent them, and the last answer (for its rate-limit headers)."""
-        floor = state.dm_newest - OVERLAP if state.dm_newest is not None else None
-        params = dict(DM_PARAMS) | ({"max_results": DM_CHECK_SIZE} if floor is not None else {})
-        events: list[Json] = []
-        users: dict[str, Json] = {}
-        for _ in range(1 if floor is None else MAX_DM_PAGES):
-            answer = api.get("2/dm_events", params)
-            users |= users_by_id(answer.body)
-            page = items(answer.body)
-            recent = [event for event in page if floor is None or not _before(event, floor)]
-            events += recent
-            next_token = meta(answer.body, "next_token")
-            if next_token is None or len(recent) < len(page):
-                break  # the end, or the events the last read already covered
-            params["pagination_token"] = next_token
-        else:
-            if floor is not None:
-                warnings.append(f"More {NAME} direct messages came in than one check reads; some may be missing.")
-        return events, users, answer
 
     # --- sending ----------------------------------------------------------------------------------------------
 
@@ -336,45 +270,8 @@ class XConnector:
         return f"https://x.com/{self.username or 'i'}/status/{post_id}"
 
 
-def _read_each(listed: list[Json], read: Callable[[Json], RemoteMessage | None], found: list[RemoteMessage]) -> int:
-    """Map every item into ``found``; the number that could not be read (one bad item never hides the rest)."""
-    unreadable = 0
-    for item in listed:
-        try:
-            message = read(item)
-        except (KeyError, ValueError, TypeError, AttributeError):
-            unreadable += 1
-            continue
-        if message is not None:
-            found.append(message)
-    return unreadable
-
-
 def _post_reader(users: Mapping[str, Json], shop: str) -> Callable[[Json], RemoteMessage]:
     return lambda post: post_message(post, users, shop)
-
-
-def _event_time(event: Json) -> datetime | None:
-    try:
-        return parse_time(event.get("created_at"))
-    except ValueError:
-        return snowflake_time(str(event.get("id", "")))
-
-
-def _before(event: Json, floor: datetime) -> bool:
-    when = _event_time(event)
-    return when is not None and when < floor
-
-
-def _dm_watermark(state: XCursor, events: list[Json]) -> tuple[datetime | None, frozenset[str]]:
-    """The newest event time read so far, and the ids read within ``OVERLAP`` of it (the next read skips those)."""
-    times = [when for event in events if (when := _event_time(event)) is not None]
-    newest = max([*times, *([state.dm_newest] if state.dm_newest else [])], default=None)
-    if newest is None:
-        return None, frozenset()
-    ids = {str(event.get("id")) for event in events if POST_ID.match(str(event.get("id")))} | state.dm_seen
-    recent = [i for i in ids if (when := snowflake_time(i)) is None or when >= newest - OVERLAP]
-    return newest, frozenset(sorted(recent, key=int)[-MAX_SEEN_DMS:])
 
 
 def _newer(item_id: str, than: str) -> bool:

@@ -11,7 +11,7 @@ import dataclasses
 import html
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -164,6 +164,20 @@ def reply_conversation(reply: OutgoingReply) -> str | None:
     if key.startswith(DM_PREFIX) and POST_ID.match(key.removeprefix(DM_PREFIX)):
         return f"dm_conversations/with/{key.removeprefix(DM_PREFIX)}"
     return None
+
+
+def read_each(listed: list[Json], read: Callable[[Json], RemoteMessage | None], found: list[RemoteMessage]) -> int:
+    """Map every item into ``found``; the number that could not be read (one bad item never hides the rest)."""
+    unreadable = 0
+    for item in listed:
+        try:
+            message = read(item)
+        except (KeyError, ValueError, TypeError, AttributeError):
+            unreadable += 1
+            continue
+        if message is not None:
+            found.append(message)
+    return unreadable
 
 
 # --- the cursor ---------------------------------------------------------------------------------------------------

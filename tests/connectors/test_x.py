@@ -22,7 +22,8 @@ from socialinbox.connectors.base import (
     UncertainDelivery,
 )
 from socialinbox.connectors.http import make_client
-from socialinbox.connectors.x import DM_EVERY, XConnector, build_x
+from socialinbox.connectors.x import XConnector, build_x
+from socialinbox.connectors.x_dms import DM_EVERY
 from socialinbox.connectors.x_mapping import XCursor
 from socialinbox.domain import Contact, Conversation, Direction, OutgoingReply, Platform, Status, Visibility
 from socialinbox.private_case import private_thread_key
