@@ -161,6 +161,8 @@ def scroll_through(view: QListView, rows: int, app: QApplication) -> int:
         before = model.rowCount()
         view.scrollToBottom()
         app.processEvents()
+        while getattr(model, "page_on_its_way", False):  # the app reads later pages on its task runner
+            app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
         if model.rowCount() == before:
             if not model.canFetchMore(view.rootIndex()):
                 stalled += 1

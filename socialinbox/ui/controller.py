@@ -1,7 +1,9 @@
 """Applies what comes through the bridge: model updates, notifications, the status bar.
 
 It never queries the database on the GUI thread: a poll's report carries what changed, and opening a conversation
-reads its thread on the background task runner (a team's database is a server, maybe a slow or a lost one, away).
+reads its thread, and scrolling the list its next page, on the background task runner (a team's database is a
+server, maybe a slow or a lost one, away). Only choosing a list reads its first page here, at once: the owner
+asked to see it now.
 Writes go to the task runner too, in the order the owner made them, so a thread read after a write sees it.
 """
 
@@ -30,6 +32,7 @@ from socialinbox.storage.paging import InboxCounts
 from socialinbox.storage.repository import Repository
 from socialinbox.sync.tasks import BackgroundTasks, TaskResult
 from socialinbox.ui.main_window import MainWindow
+from socialinbox.ui.models.inbox_model import Deliver
 from socialinbox.ui.notifications import Notifier
 from socialinbox.ui.sync_bridge import SyncBridge
 from socialinbox.ui.team_news import TeamNews
@@ -42,6 +45,7 @@ MAX_SEPARATE_NOTIFICATIONS = 3
 TEAM_REFRESH_S = 30
 TEAM_REFRESH_ROWS = 200
 TEAM_REFRESH_NEWEST = 100
+PAGE_TASK = "page"  # a later page of the inbox list
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,6 +121,7 @@ class InboxController(QObject):
         window.reopen_requested.connect(self.on_reopen_requested)
         window.retry_requested.connect(self.on_retry_requested)
         window.conversation_opened.connect(self.on_conversation_opened)
+        window.inbox_model.read_pages_with(self.read_page)  # scrolling never waits on the database
 
     def set_notifier(self, notifier: Notifier) -> None:
         self._notifier = notifier
@@ -159,6 +164,10 @@ class InboxController(QObject):
     def _apply_task(self, result: TaskResult) -> None:
         if result.name == "thread":
             self._show_thread(result)
+            return
+        if result.name == PAGE_TASK:
+            deliver: Deliver = result.context
+            deliver(result.value if result.ok else None, result.error)  # the list tells the owner what went wrong
             return
         if result.name == "team-view":
             if result.ok:  # a server that is down is for the polls to report, not for this every half minute
@@ -275,6 +284,11 @@ class InboxController(QObject):
         """Read ``conversation_id``'s thread again if the pane shows it (or is about to)."""
         if self._window.pane.expected_id == conversation_id:
             self._read_thread(conversation_id)
+
+    def read_page(self, read: Callable[[], list[Conversation]], deliver: Deliver) -> None:
+        """The inbox list's reader of later pages (``InboxModel.read_pages_with``): on the task runner, after the
+        writes before it, with the page handed back on the GUI thread."""
+        self._tasks.run(PAGE_TASK, read, context=deliver)
 
     def _read_thread(self, conversation_id: int) -> None:
         repository = self._repository

@@ -21,10 +21,9 @@ from PySide6.QtWidgets import (
 
 from socialinbox import __version__
 from socialinbox.domain import Account, Conversation, SyncReport
-from socialinbox.storage.paging import InboxCounts, InboxView, PageAfter
-from socialinbox.storage.problems import StorageUnavailable
+from socialinbox.storage.paging import InboxCounts, InboxView
 from socialinbox.ui.inbox_sources import Sources
-from socialinbox.ui.models.inbox_model import FetchPage, InboxModel, PageUnavailable
+from socialinbox.ui.models.inbox_model import InboxModel
 from socialinbox.ui.models.navigation_model import NavEntry, NavigationModel
 from socialinbox.ui.timefmt import local_time
 from socialinbox.ui.views.conversation_pane import ConversationPane
@@ -72,8 +71,9 @@ class MainWindow(QMainWindow):
         self.navigation.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.navigation.setSpacing(2)
         source = sources(InboxView.NEEDS_REPLY, None)
-        fetch_page = self._told_when_unavailable(source.fetch_page)
-        self.inbox_model = InboxModel(fetch_page, source.page_after, source.sort_key, source.accepts, parent=self)
+        self.inbox_model = InboxModel(
+            source.fetch_page, source.page_after, source.sort_key, source.accepts, parent=self
+        )
         self.inbox = QListView(self)
         self.inbox.setModel(self.inbox_model)
         self.inbox.setItemDelegate(InboxDelegate(now, parent=self.inbox))
@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         self.navigation.selectionModel().currentChanged.connect(self.on_navigation_changed)
         self.inbox.selectionModel().currentChanged.connect(self.on_inbox_current_changed)
+        self.inbox_model.page_unavailable.connect(self._tell_page_unavailable)
         if self.pane.has_composer:
             self.pane.composer.send_requested.connect(self.on_send_requested)
         self.pane.done_requested.connect(self.done_requested)
@@ -248,21 +249,11 @@ class MainWindow(QMainWindow):
             return
         view = entry.view or InboxView.ALL
         source = self._sources(view, entry.account_id)
-        fetch_page = self._told_when_unavailable(source.fetch_page)
-        self.inbox_model.set_source(fetch_page, source.page_after, source.sort_key, source.accepts)
+        self.inbox_model.set_source(source.fetch_page, source.page_after, source.sort_key, source.accepts)
 
-    def _told_when_unavailable(self, fetch_page: FetchPage) -> FetchPage:
-        """A page the database cannot give now (a team's server out of reach, a locked or failing disk) is told in
-        the status bar; the error is not raised into Qt, which calls the model's ``fetchMore`` from a scroll."""
-
-        def fetch(after: PageAfter | None, limit: int) -> list[Conversation]:
-            try:
-                return fetch_page(after, limit)
-            except StorageUnavailable as problem:
-                self.show_message(str(problem), error=True)
-                raise PageUnavailable(str(problem)) from problem
-
-        return fetch
+    def _tell_page_unavailable(self, problem: str) -> None:
+        """A page the database cannot give now (a team's server out of reach, a locked or failing disk)."""
+        self.show_message(problem, error=True)
 
     def on_inbox_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         conversation = self.inbox_model.conversation_at(current.row()) if current.isValid() else None

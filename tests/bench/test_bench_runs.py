@@ -44,11 +44,11 @@ def test_an_unknown_benchmark_is_refused_before_anything_runs() -> None:
     assert "unknown benchmark(s): B9" in done.stderr
 
 
-def test_the_gui_thread_reads_probe_runs_and_finds_none_when_conversations_open() -> None:
+def test_the_gui_thread_reads_probe_runs_and_finds_none_when_conversations_open_or_the_list_scrolls() -> None:
     """``bench/gui_thread_reads.py`` backs a figure in docs/performance.md: it still runs, and opening conversations
-    still reads nothing on the GUI thread."""
+    and scrolling the list still read nothing on the GUI thread."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench.gui_thread_reads", "--open", "3"],
+        [sys.executable, "-m", "bench.gui_thread_reads", "--open", "3", "--scroll", "300"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -56,3 +56,4 @@ def test_the_gui_thread_reads_probe_runs_and_finds_none_when_conversations_open(
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     assert "opened 3 conversations: 0 statements and 0 pool checkouts on the GUI thread" in done.stdout
+    assert "(2 pages after the first): 0 statements and 0 pool checkouts on the GUI thread" in done.stdout

@@ -1,17 +1,23 @@
 """The inbox controller opens a conversation by reading its thread on the task runner: never on the GUI thread (a
 team's database is a server away), never showing a thread the owner has already moved on from, and never letting an
-action meant for the conversation being opened hit the one still shown."""
+action meant for the conversation being opened hit the one still shown. Scrolling reads the list's next page there
+too."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QModelIndex
 from pytestqt.qtbot import QtBot
 
 from socialinbox.domain import Conversation, Message
+from socialinbox.storage.paging import PageAfter
+from socialinbox.storage.problems import StorageProblem, StorageUnavailable
 from socialinbox.ui.app import InboxApp
 from tests.ui.conftest import started_demo_app
 
@@ -106,3 +112,47 @@ def test_an_unread_conversation_is_marked_read_once_its_thread_is_shown(app: Inb
     app.window.conversation_opened.emit(unread.id)
     qtbot.waitUntil(lambda: repository.conversation(unread.id).unread == 0, timeout=5000)
     assert app.window.pane.conversation is not None and app.window.pane.conversation.id == unread.id
+
+
+class ScrolledList:
+    """A list of 250 conversations (copies of a demo one) whose pages note the thread that read them, and fail
+    while ``reachable`` is False."""
+
+    def __init__(self, model_row: Conversation) -> None:
+        start = model_row.last_message_at
+        self.rows = [
+            dataclasses.replace(model_row, id=10_000 + n, last_message_at=start - timedelta(minutes=n))
+            for n in range(250)
+        ]
+        self.threads: list[threading.Thread] = []
+        self.reachable = True
+
+    def fetch_page(self, after: PageAfter | None, limit: int) -> list[Conversation]:
+        self.threads.append(threading.current_thread())
+        if not self.reachable:
+            raise StorageUnavailable(StorageProblem.SERVER_UNREACHABLE, "The team's database does not answer.")
+        first = 0 if after is None else next(n for n, c in enumerate(self.rows) if c.id == after.id) + 1
+        return self.rows[first : first + limit]
+
+
+def test_scrolling_reads_the_next_page_off_the_gui_thread_and_tells_a_page_the_database_cannot_give(
+    app: InboxApp, qtbot: QtBot
+) -> None:
+    model = app.window.inbox_model
+    first, _ = _two(app)
+    rows = ScrolledList(first)
+    model.set_source(rows.fetch_page, lambda c: PageAfter(c.last_message_at, c.id), lambda c: (c.id,), lambda _c: True)
+    assert model.rowCount() == 100 and rows.threads == [threading.main_thread()]  # the chosen list: at once
+
+    model.fetchMore(QModelIndex())
+    assert model.rowCount() == 100  # not read on the GUI thread
+    qtbot.waitUntil(lambda: model.rowCount() == 200, timeout=5000)
+    assert rows.threads[1] is not threading.main_thread()
+
+    rows.reachable = False
+    model.fetchMore(QModelIndex())
+    qtbot.waitUntil(lambda: app.window.statusBar().currentMessage() == "The team's database does not answer.")
+    assert model.rowCount() == 200 and model.canFetchMore(QModelIndex())  # kept, and asked for again on a scroll
+    rows.reachable = True
+    model.fetchMore(QModelIndex())
+    qtbot.waitUntil(lambda: model.rowCount() == 250, timeout=5000)

@@ -17,7 +17,8 @@ from pytestqt.qtbot import QtBot
 
 from socialinbox.domain import Contact, Conversation, Platform, Status, Visibility
 from socialinbox.storage.paging import PageAfter
-from socialinbox.ui.models.inbox_model import ConversationRole, InboxModel, PageUnavailable, preview_line
+from socialinbox.storage.problems import StorageProblem, StorageUnavailable
+from socialinbox.ui.models.inbox_model import ConversationRole, Deliver, InboxModel, preview_line
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 OPEN = frozenset({Status.NEEDS_REPLY, Status.WAITING})
@@ -109,6 +110,17 @@ class FakeStore:
             0 if after is None else bisect.bisect_right(rows, position(after.sort_value, after.id), key=newest_first)
         )
         return rows[first : first + limit]
+
+
+class ServerStore(FakeStore):
+    """A FakeStore on a team's server that stops answering while ``reachable`` is False."""
+
+    reachable = True
+
+    def fetch_page(self, after: PageAfter | None, limit: int) -> list[Conversation]:
+        if not self.reachable:
+            raise StorageUnavailable(StorageProblem.SERVER_UNREACHABLE, "The team's database server does not answer.")
+        return super().fetch_page(after, limit)
 
 
 def make_model(store: FakeStore, page_size: int = 100) -> InboxModel:
@@ -232,28 +244,164 @@ def test_fetch_more_pages_through_the_store_by_keyset_until_a_short_page(qapp: A
     assert not model.canFetchMore(QModelIndex())
 
 
-def test_a_page_the_database_cannot_give_keeps_the_rows_and_is_asked_for_again(qapp: Any) -> None:
-    store = FakeStore(many_conversations(250, random.Random(3)))
-    reachable = True
-
-    def fetch_page(after: PageAfter | None, limit: int) -> list[Conversation]:
-        if not reachable:
-            raise PageUnavailable("the team's server does not answer")
-        return store.fetch_page(after, limit)
-
-    model = InboxModel(fetch_page, page_after, newest_first, store.accepts, 100, now=lambda: NOW, tz=UTC)
+def test_a_page_the_database_cannot_give_keeps_the_rows_is_told_and_is_asked_for_again(qapp: Any) -> None:
+    store = ServerStore(many_conversations(250, random.Random(3)))
+    model = make_model(store)
+    told: list[str] = []
+    model.page_unavailable.connect(told.append)
     model.reload()
-    reachable = False
-    model.fetchMore(QModelIndex())
+    store.reachable = False
+    model.fetchMore(QModelIndex())  # Qt calls it from a scroll: nothing may be raised into Qt
     assert model.conversation_ids() == store.ids()[:100]
+    assert told == ["The team's database server does not answer."]
     assert model.canFetchMore(QModelIndex())  # the next scroll asks again
-    reachable = True
+    store.reachable = True
     fetch_all(model)
     assert model.conversation_ids() == store.ids()
 
-    reachable = False
+    store.reachable = False
     model.reload()  # the owner chose the list again while the server was away
     assert model.rowCount() == 0 and not model.canFetchMore(QModelIndex())  # no loop of failing reads
+    assert len(told) == 2
+
+
+# --- later pages read away from the GUI thread --------------------------------------------------
+
+
+class HeldReader:
+    """A ``PageReader`` that keeps each read until the test lets it run, as the task runner would, later."""
+
+    def __init__(self) -> None:
+        self.waiting: list[tuple[Callable[[], list[Conversation]], Deliver]] = []
+
+    def __call__(self, read: Callable[[], list[Conversation]], deliver: Deliver) -> None:
+        self.waiting.append((read, deliver))
+
+    def read_now(self) -> Callable[[], None]:
+        """Read the oldest waiting page now; return the delivery, for the test to make when it wants."""
+        read, deliver = self.waiting.pop(0)
+        try:
+            page, problem = read(), ""
+        except StorageUnavailable as error:
+            page, problem = None, str(error)
+        return lambda: deliver(page, problem)
+
+    def run_all(self) -> None:
+        while self.waiting:
+            self.read_now()()
+
+
+def second_page_read_but_not_back(store: FakeStore) -> tuple[InboxModel, Callable[[], None]]:
+    """A model of pages of 10 whose second page has been read away, and the call that hands it back."""
+    model = make_model(store, page_size=10)
+    reader = HeldReader()
+    model.read_pages_with(reader)
+    model.reload()
+    model.fetchMore(QModelIndex())
+    return model, reader.read_now()
+
+
+def test_a_later_page_is_read_away_and_asked_for_once_while_on_its_way(qapp: Any) -> None:
+    store = FakeStore(many_conversations(1000, random.Random(11)))
+    model = make_model(store, page_size=100)
+    reader = HeldReader()
+    model.read_pages_with(reader)
+    model.reload()  # the first page: at once, here
+    assert model.rowCount() == 100 and reader.waiting == []
+
+    model.fetchMore(QModelIndex())
+    model.fetchMore(QModelIndex())  # the view asks again before the page came: one read only
+    assert len(reader.waiting) == 1 and model.page_on_its_way
+    assert not model.canFetchMore(QModelIndex())
+    assert model.rowCount() == 100  # nothing read on this thread
+
+    reader.run_all()
+    assert model.conversation_ids() == store.ids()[:200]
+    assert model.canFetchMore(QModelIndex()) and not model.page_on_its_way
+
+
+def test_changes_made_while_a_page_was_read_win_over_that_page(qapp: Any, small_store: FakeStore) -> None:
+    model, arrive = second_page_read_but_not_back(small_store)  # rows 11-20 as they were
+    # Then, before the page is back on the GUI thread, a poll's report: 12 answered (done), 15 changed and moved up.
+    changed = [
+        conversation(12, minutes_ago=12, status=Status.DONE),
+        conversation(15, minutes_ago=0.5, preview="Any news on my order?"),
+    ]
+    small_store.put(*changed)
+    model.upsert(changed)
+    arrive()
+
+    assert_prefix_of_store(model, small_store)
+    assert 12 not in model.conversation_ids()
+    moved = model.conversation_at(0)
+    assert moved is not None and (moved.id, moved.preview) == (15, "Any news on my order?")
+
+
+def test_a_page_read_for_the_list_before_a_reload_is_dropped(qapp: Any, small_store: FakeStore) -> None:
+    model, arrive = second_page_read_but_not_back(small_store)
+    done = FakeStore([conversation(500, status=Status.DONE)], accepts=lambda c: c.status is Status.DONE)
+    model.set_source(done.fetch_page, page_after, newest_first, done.accepts)  # the owner chose "Done"
+    arrive()
+
+    assert model.conversation_ids() == [500]
+    assert not model.canFetchMore(QModelIndex())  # "Done" held one row: its keyset was not moved by the old page
+
+
+def test_a_page_read_away_that_the_database_cannot_give_is_told_and_asked_for_again(qapp: Any) -> None:
+    store = ServerStore(many_conversations(250, random.Random(4)))
+    model = make_model(store)
+    told: list[str] = []
+    model.page_unavailable.connect(told.append)
+    reader = HeldReader()
+    model.read_pages_with(reader)
+    model.reload()
+    store.reachable = False
+    model.fetchMore(QModelIndex())
+    reader.run_all()
+    assert told == ["The team's database server does not answer."]
+    assert model.conversation_ids() == store.ids()[:100] and model.canFetchMore(QModelIndex())
+    store.reachable = True
+    model.fetchMore(QModelIndex())
+    reader.run_all()
+    assert model.conversation_ids() == store.ids()[:200]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_upserts_while_pages_are_on_their_way_end_as_the_full_sorted_list(qapp: Any, seed: int) -> None:
+    rng = random.Random(seed)
+    store = FakeStore(many_conversations(1000, rng))
+    model = make_model(store, page_size=rng.choice([7, 40, 100]))
+    reader = HeldReader()
+    model.read_pages_with(reader)
+    model.reload()
+    ids = list(store.by_id)
+    statuses = list(Status)
+    arrivals: list[Callable[[], None]] = []
+    for _ in range(150):
+        step = rng.random()
+        if step < 0.2:
+            model.fetchMore(QModelIndex())
+        elif step < 0.35 and reader.waiting:
+            arrivals.append(reader.read_now())  # read now, handed back later
+        elif step < 0.5 and arrivals:
+            arrivals.pop(0)()
+        else:
+            batch = []
+            for _ in range(rng.randint(1, 60)):
+                chosen = rng.choice(ids) if rng.random() > 0.2 else max(ids) + 1
+                ids.append(chosen)
+                batch.append(conversation(chosen, minutes_ago=rng.randrange(5000), status=rng.choice(statuses)))
+            store.put(*batch)
+            model.upsert(batch)
+        if not model.page_on_its_way:
+            assert_prefix_of_store(model, store)
+    for arrive in arrivals:
+        arrive()
+    reader.run_all()
+    while model.canFetchMore(QModelIndex()):
+        model.fetchMore(QModelIndex())
+        reader.run_all()
+    assert model.conversation_ids() == store.ids()
 
 
 def test_a_list_view_fetches_only_the_pages_it_scrolls_to(qtbot: QtBot) -> None:

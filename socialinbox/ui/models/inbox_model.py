@@ -1,7 +1,9 @@
 """The inbox list: a lazily paged, always sorted list of Conversation values for one entry of the left column.
 
 GUI thread only; no database or network code. Pages come from an injected ``fetch_page`` (a small indexed keyset read)
-and changes from sync reports arrive through ``upsert`` without any query.
+and changes from sync reports arrive through ``upsert`` without any query. The first page of a list is read at once
+(the owner chose the list, and a start paints it); once ``read_pages_with`` gives it a reader, every later page is
+read off the GUI thread, so scrolling never waits on a team's database server (``fetchMore``).
 
 One invariant keeps paging and live updates from fighting: the model holds exactly the accepted conversations whose
 sort position is at or before the *boundary*, the position of the last conversation of the last page fetched (no
@@ -22,9 +24,19 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 
 from socialinbox.domain import PLATFORM_LABELS, Conversation, Visibility
+from socialinbox.storage.problems import StorageUnavailable
 from socialinbox.ui.models import plain_tooltip
 from socialinbox.ui.timefmt import local_time, spoken_age
 from socialinbox.ui.views.platform_style import STATUS_LABELS
@@ -38,6 +50,10 @@ FetchPage = Callable[["PageAfter | None", int], list[Conversation]]
 PageAfterOf = Callable[[Conversation], "PageAfter"]
 SortKey = Callable[[Conversation], tuple[Any, ...]]
 Accepts = Callable[[Conversation], bool]
+# A page that came back: its conversations, or None and what the owner should be told (the database was out of reach).
+Deliver = Callable[[list[Conversation] | None, str], None]
+# Runs a page's read away from the GUI thread and calls ``Deliver`` back on the GUI thread with what came of it.
+PageReader = Callable[[Callable[[], list[Conversation]], Deliver], None]
 # A row: the caller's sort key, flattened, then the id, then the conversation. Ids are unique in the model, so
 # comparing two different rows stops at the id at the latest and never compares conversations (which do not order).
 # A probe is a row without its conversation: it sorts just before the row of the same key and id.
@@ -50,11 +66,6 @@ _TOOLTIP_PREVIEW_CHARS = 500
 _SPOKEN_PREVIEW_CHARS = 200
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-
-
-class PageUnavailable(Exception):
-    """``fetch_page`` could not read a page now (the database is out of reach); the owner has been told. The rows
-    stay as they were, and scrolling asks again."""
 
 
 def preview_line(conversation: Conversation) -> str:
@@ -82,6 +93,9 @@ class InboxModel(QAbstractListModel):
     """
 
     ConversationRole = ConversationRole  # also a module constant
+    # A page the database could not give now (a team's server out of reach, a failing disk), with the reason for the
+    # owner. The rows stay as they were, and the next scroll (or choosing the list again) asks again.
+    page_unavailable = Signal(str)
 
     def __init__(
         self,
@@ -110,6 +124,11 @@ class InboxModel(QAbstractListModel):
         self._has_more = False  # nothing is fetched before reload()
         self._pending: dict[int, Conversation] = {}  # upserts waiting for the next turn of the event loop
         self._drain_scheduled = False
+        self._read_away: PageReader | None = None  # None: later pages are read here, at once
+        self._list = 0  # counts reloads: a page read for an earlier list is dropped when it comes back
+        self._page_on_its_way = False
+        # Upserts made while a page was on its way: that page may have been read before them, so they win over it.
+        self._meanwhile: dict[int, Conversation] = {}
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -118,6 +137,15 @@ class InboxModel(QAbstractListModel):
         self._fetch_page, self._page_after, self._sort_key, self._accepts = fetch_page, page_after, sort_key, accepts
         self.reload()
 
+    def read_pages_with(self, reader: PageReader | None) -> None:
+        """Read every page after the first through ``reader``, off the GUI thread (None: here, at once)."""
+        self._read_away = reader
+
+    @property
+    def page_on_its_way(self) -> bool:
+        """Whether a page is being read (``canFetchMore`` says False meanwhile, so the view asks once)."""
+        return self._page_on_its_way
+
     def reload(self) -> None:
         """Forget every row and load the first page again."""
         self.beginResetModel()
@@ -125,9 +153,10 @@ class InboxModel(QAbstractListModel):
             self._pending = {}  # the first page is read fresh: nothing older may be applied over it
             self._entries, self._by_id = [], {}
             self._after, self._boundary, self._has_more = None, None, False
-            try:
-                page = self._fetch_page(None, self._page_size)
-            except PageUnavailable:
+            self._list += 1
+            self._page_on_its_way, self._meanwhile = False, {}
+            page = self._read_here(None)
+            if page is None:
                 return  # an empty list with nothing more to fetch: choosing the list again reads it again
             self._note_page(page)
             latest = {c.id: c for c in page if self._accepts(c)}
@@ -138,18 +167,44 @@ class InboxModel(QAbstractListModel):
 
     def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:
         """Override QAbstractItemModel::canFetchMore: a list has no children, only more pages."""
-        return not parent.isValid() and self._has_more
+        return not parent.isValid() and self._has_more and not self._page_on_its_way
 
     def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:
         """Override QAbstractItemModel::fetchMore: fetch the page after the boundary and merge it by id."""
-        if parent.isValid() or not self._has_more:
+        if not self.canFetchMore(parent):
             return
+        if self._read_away is None:
+            self._merge_page(self._read_here(self._after))
+            return
+        fetch, after, limit, this_list = self._fetch_page, self._after, self._page_size, self._list
+        self._page_on_its_way = True
+
+        def arrived(page: list[Conversation] | None, problem: str) -> None:
+            if this_list != self._list:
+                return  # the list was read afresh meanwhile: this page belongs to the one before
+            self._page_on_its_way = False
+            meanwhile, self._meanwhile = self._meanwhile, {}
+            if page is None:
+                self.page_unavailable.emit(problem)
+            self._merge_page(page, meanwhile.values())
+
+        self._read_away(lambda: fetch(after, limit), arrived)
+
+    def _read_here(self, after: PageAfter | None) -> list[Conversation] | None:
         try:
-            page = self._fetch_page(self._after, self._page_size)
-        except PageUnavailable:
-            return  # still more to fetch: the next scroll asks again
-        self._note_page(page)
-        self.upsert(page)  # inside the new boundary, so every accepted conversation of the page is kept
+            return self._fetch_page(after, self._page_size)
+        except StorageUnavailable as problem:
+            self.page_unavailable.emit(str(problem))
+            return None
+
+    def _merge_page(self, page: list[Conversation] | None, newer: Iterable[Conversation] = ()) -> None:
+        """Move the boundary past ``page`` and merge it by id; ``newer`` (upserts made while it was read) win."""
+        if page is not None:
+            self._note_page(page)
+            page = [*page, *newer]  # every accepted conversation of the page is inside the new boundary
+        else:
+            page = list(newer)
+        self.upsert(page)
 
     def _note_page(self, page: Sequence[Conversation]) -> None:
         self._has_more = len(page) >= self._page_size
@@ -170,6 +225,8 @@ class InboxModel(QAbstractListModel):
         thread (docs/performance.md, B6). Smaller batches are applied at once, as before.
         """
         latest = {c.id: c for c in conversations}  # the last version of an id in the batch wins
+        if self._page_on_its_way:
+            self._meanwhile.update(latest)
         for conversation_id in latest:
             self._pending.pop(conversation_id, None)  # this version is newer than any still waiting
         deadline = time.perf_counter() + SLICE_S if len(latest) > SLICED_ABOVE else float("inf")
