@@ -17,44 +17,25 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
 from socialinbox.domain import Account, Conversation, Message, OutboxItem, SyncReport, Visibility
-from socialinbox.drafts import fill, fit_to_mood, last_customer_message, review_context, template_context
-from socialinbox.private_case import (
-    ACKNOWLEDGEMENT_SHORTCUT,
-    CLOSE_LOOP_SHORTCUT,
-    OPENER_SHORTCUT,
-    private_place,
-    private_thread_key,
-    unavailable_reason,
-)
+from socialinbox.drafts import fit_to_mood, last_customer_message, review_context, template_context
 from socialinbox.sentiment import Analyzer
 from socialinbox.settings import Settings
-from socialinbox.storage.answering_queries import LinkedCase
 from socialinbox.storage.repository import Repository
 from socialinbox.sync.tasks import BackgroundTasks, TaskResult
 from socialinbox.template_store import TemplateStore
-from socialinbox.templates import Template, suggest
+from socialinbox.templates import TemplateLibrary, suggest
 from socialinbox.tone import Finding, ReviewContext, ToneChecker
 from socialinbox.triage import Triage
 from socialinbox.ui.dialogs.cheat_sheet import CheatSheet
-from socialinbox.ui.dialogs.take_private_dialog import TakePrivateDialog
 from socialinbox.ui.dialogs.templates_dialog import TemplatesDialog
 from socialinbox.ui.main_window import MainWindow
+from socialinbox.ui.private_case_actions import PrivateCaseActions
 from socialinbox.ui.sync_bridge import SyncBridge
 from socialinbox.ui.views.composer import DraftSetup
 from socialinbox.ui.views.inbox_search import InboxSearch
 from socialinbox.ui.views.notices import CaseBanner, HeldReplyBar
 
 log = logging.getLogger(__name__)
-
-FALLBACK_ACKNOWLEDGEMENT = "Sorry to hear this. We've sent you a direct message and we'll put it right there."
-
-
-def case_of(repository: Repository, conversation_id: int) -> LinkedCase | None:
-    """The conversation's case, if it is one half of one; None for a conversation that is gone meanwhile."""
-    try:
-        return repository.linked_case(conversation_id)
-    except LookupError:
-        return None
 
 
 class AnsweringController(QObject):
@@ -77,7 +58,6 @@ class AnsweringController(QObject):
         self._tasks = tasks
         self._store = store
         self._settings = settings
-        self._send_now = send_now
         self._now = now
         self._checker = ToneChecker(analyzer=analyzer)
         self._triage = Triage(analyzer)
@@ -85,7 +65,7 @@ class AnsweringController(QObject):
         self._uses = store.past_uses()
         self._accounts: dict[int, Account] = {account.id: account for account in repository.accounts()}
         self._messages: list[Message] = []
-        self._after_shown: tuple[int, Callable[[], None]] | None = None  # see _once_shown
+        self._after_shown: tuple[int, Callable[[], None]] | None = None  # see once_shown
         self.dialog: QWidget | None = None  # the last dialog opened, for tests and screenshots
         pane = window.pane
         self.case_banner = CaseBanner(pane)
@@ -93,6 +73,7 @@ class AnsweringController(QObject):
         layout = pane.layout()
         for widget in (self.case_banner, self.held_bar):
             layout.insertWidget(layout.indexOf(pane.composer), widget)  # type: ignore[attr-defined]
+        self.cases = PrivateCaseActions(window, repository, tasks, self, self.case_banner, send_now, now, parent=self)
         self.search = InboxSearch(window.inbox, window.inbox_model, window)
         window.search_toolbar.clear()  # the look-alike that held its place since the first paint
         window.search_toolbar.addWidget(self.search)
@@ -107,7 +88,7 @@ class AnsweringController(QObject):
         self.open_action = self._action("&Open conversation", "Return", "Open the selected conversation", self.on_open)
         self.template_action = self._action("Reply with a &template", "T", "Find a reply template", self.on_template)
         self.take_private_action = self._action(
-            "Take it &private", "P", "Answer in public briefly and continue in private", self.on_take_private
+            "Take it &private", "P", "Answer in public briefly and continue in private", self.cases.on_take_private
         )
         self.unread_action = self._action("Mark &unread", "U", "Mark the conversation unread", self.on_mark_unread)
         self.search_action = self._action("&Search", "/", "Search the loaded conversations", self.on_search)
@@ -160,9 +141,6 @@ class AnsweringController(QObject):
         pane.composer.set_services(self)
         pane.conversation_shown.connect(self.on_conversation_shown)
         bridge.report_ready.connect(self.on_report_ready)
-        self.case_banner.open_requested.connect(self.open_conversation)
-        self.case_banner.close_loop_requested.connect(self.on_close_loop)
-        self.case_banner.loop_dismissed.connect(self.on_loop_dismissed)
         self.held_bar.send_anyway_requested.connect(self.on_send_anyway)
         self.held_bar.discard_requested.connect(self.on_discard_held)
         self.held_bar.edit_requested.connect(self.on_edit_held)
@@ -199,6 +177,11 @@ class AnsweringController(QObject):
             self._uses.setdefault(name, []).append(text)
         self._tasks.run("template-uses", lambda: self._store.record_use(list(names), customer_message))
 
+    @property
+    def library(self) -> TemplateLibrary:
+        """The owner's reply templates, as last saved."""
+        return self._library
+
     def _account(self, account_id: int) -> Account:
         if account_id not in self._accounts:
             self._accounts[account_id] = self._repository.account(account_id)
@@ -213,7 +196,7 @@ class AnsweringController(QObject):
         self._window.pane.composer.set_thread(self._messages)
         items: list[OutboxItem] = list(outbox) if isinstance(outbox, list) else []
         self.held_bar.show_item(next((item for item in items if item.held), None))
-        self._refresh_banner()
+        self.cases.refresh_banner()
         waiting, self._after_shown = self._after_shown, None
         if waiting is not None and shown is not None and waiting[0] == shown.id:
             waiting[1]()
@@ -224,17 +207,8 @@ class AnsweringController(QObject):
     def on_report_ready(self, result: object) -> None:
         if isinstance(result, SyncReport):
             self._accounts[result.account.id] = result.account
-        elif isinstance(result, TaskResult) and result.ok:
-            if result.name == "take-private" and isinstance(result.value, Conversation):
-                self._private_chat_ready(result.value)
-            elif result.name == "done" and isinstance(result.value, Conversation):
-                self._remind_to_close_loop(result.value)
-            elif result.name == "close-loop":
-                self._refresh_banner()
-            elif result.name == "case":
-                self._show_case(result.value, result.context)
-            elif result.name == "loop-check":
-                self._loop_checked(result.value, result.context)
+        elif isinstance(result, TaskResult):
+            self.cases.on_task_result(result)
 
     # --- keyboard triage ----------------------------------------------------------------------
 
@@ -282,9 +256,9 @@ class AnsweringController(QObject):
             flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
             self._window.inbox.selectionModel().setCurrentIndex(index, flags)  # opens it (conversation_opened)
         if pane.expected_id is not None:
-            self._once_shown(pane.expected_id, action)
+            self.once_shown(pane.expected_id, action)
 
-    def _once_shown(self, conversation_id: int, action: Callable[[], None]) -> None:
+    def once_shown(self, conversation_id: int, action: Callable[[], None]) -> None:
         """Run ``action`` once the pane shows ``conversation_id``'s thread: at once if it does, else when its
         thread has been read (the pane shows the one before until then, and an action such as filling in the
         composer must not land there). Dropped if the owner opens another conversation first."""
@@ -299,94 +273,6 @@ class AnsweringController(QObject):
         self._window.select_conversation(conversation_id)
         if self._window.pane.expected_id != conversation_id:
             self._window.conversation_opened.emit(conversation_id)
-
-    # --- take it private -------------------------------------------------------------------------
-
-    def on_take_private(self) -> None:
-        conversation = self._window.opened_conversation()
-        if conversation is None:
-            self._window.show_message("Open a conversation first.")
-            return
-        reason = unavailable_reason(conversation)
-        if reason:
-            self._window.show_message(reason, error=True)
-            return
-        setup = self._window.pane.composer.setup
-        template = self._library.by_shortcut(ACKNOWLEDGEMENT_SHORTCUT)
-        text = fill(template, setup.context, {}) if template else FALLBACK_ACKNOWLEDGEMENT
-        review = setup.review or ReviewContext()
-        dialog = TakePrivateDialog(
-            conversation.contact.name,
-            private_place(conversation.platform),
-            text,
-            lambda draft: self.review(draft, review),
-            self._window,
-        )
-        dialog.accepted.connect(lambda: self._take_private(conversation, dialog.text, template))
-        self.dialog = dialog
-        dialog.open()
-
-    def _take_private(self, public: Conversation, acknowledgement: str, template: Template | None) -> None:
-        key = private_thread_key(public)
-        if key is None or not acknowledgement:
-            return
-        now = self._now()
-
-        def work() -> Conversation:
-            self._repository.queue_reply(public.id, acknowledgement, now)
-            return self._repository.open_private_conversation(public.id, key, now)
-
-        if template is not None:
-            self.templates_used([template.name], self._window.pane.composer.setup.customer_message)
-        self._tasks.run("take-private", work, context=public.id)
-
-    def _private_chat_ready(self, private: Conversation) -> None:
-        self._send_now()  # the public acknowledgement is queued: send it now
-        self.open_conversation(private.id)
-        opener = self._library.by_shortcut(OPENER_SHORTCUT)
-        if opener is not None:
-            self._once_shown(private.id, lambda: self._window.pane.composer.prefill(opener))
-        self._window.show_message(f"Acknowledged in public; now write to {private.contact.name} in private.")
-
-    # --- closing the loop ------------------------------------------------------------------------
-
-    def _remind_to_close_loop(self, conversation: Conversation) -> None:
-        repository = self._repository
-        self._tasks.run("loop-check", lambda: case_of(repository, conversation.id), context=conversation)
-
-    def _loop_checked(self, case: LinkedCase | None, conversation: Conversation) -> None:
-        if case is not None and case.loop_open and conversation.id == case.private.id:
-            self._window.show_message(
-                f"The private chat with {conversation.contact.name} is done: close the loop in the public thread?"
-            )
-            self._refresh_banner()
-
-    def on_close_loop(self, public_id: int) -> None:
-        self.open_conversation(public_id)
-        template = self._library.by_shortcut(CLOSE_LOOP_SHORTCUT)
-        if template is not None:
-            self._once_shown(public_id, lambda: self._window.pane.composer.prefill(template))
-        self.on_loop_dismissed(public_id)
-
-    def on_loop_dismissed(self, public_id: int) -> None:
-        now = self._now()
-        self._tasks.run("close-loop", lambda: self._repository.close_loop(public_id, now))
-
-    def _refresh_banner(self) -> None:
-        """The shown conversation's case (public and private halves), read on the task runner."""
-        shown = self._window.pane.conversation
-        if shown is None:
-            self.case_banner.show_case(None, 0)
-            return
-        if self.case_banner.shown_id != shown.id:  # another conversation's case must not show while this one's is read
-            self.case_banner.show_case(None, shown.id)
-        repository = self._repository
-        self._tasks.run("case", lambda: case_of(repository, shown.id), context=shown.id)
-
-    def _show_case(self, case: LinkedCase | None, conversation_id: int) -> None:
-        shown = self._window.pane.conversation
-        if shown is not None and shown.id == conversation_id:  # else the owner has moved on
-            self.case_banner.show_case(case, conversation_id)
 
     # --- held replies --------------------------------------------------------------------------
 

@@ -202,7 +202,7 @@ def test_take_it_private_end_to_end_on_the_demo_channel(core: Core, qtbot: QtBot
         qtbot.keyClick(window.inbox, Qt.Key.Key_J)
         _shown(qtbot, app, public)
         qtbot.keyClick(window.inbox, Qt.Key.Key_P)
-        dialog = app.answering.dialog
+        dialog = app.answering.cases.dialog
         assert isinstance(dialog, TakePrivateDialog) and dialog.isVisible()
         acknowledgement = "Sorry to hear this, Lucía. We've sent you a direct message and we'll put it right there."
         assert dialog.text == acknowledgement and dialog.findings.findings == ()  # it passes the public check
@@ -280,7 +280,7 @@ def test_a_private_conversation_cannot_be_taken_private(core: Core, qtbot: QtBot
         qtbot.keyClick(app.window.inbox, Qt.Key.Key_J)
         _shown(qtbot, app)
         qtbot.keyClick(app.window.inbox, Qt.Key.Key_P)
-        assert app.answering.dialog is None
+        assert app.answering.cases.dialog is None
         assert app.window.statusBar().currentMessage() == "This conversation is already private."
     finally:
         _stop(app)
