@@ -54,8 +54,8 @@ def main(out_dir: Path) -> int:
 
         def take_private() -> None:
             save(inbox.window, "composer-tone-check.png")
-            inbox.answering.on_take_private()
-            dialog = inbox.answering.dialog
+            inbox.answering.cases.on_take_private()
+            dialog = inbox.answering.cases.dialog
             QTimer.singleShot(300, lambda: (save(dialog, "take-it-private.png"), dialog.close(), templates()))  # type: ignore[union-attr]
 
         def templates() -> None:
