@@ -55,6 +55,8 @@ class Voice:
     outside_window: str
     read_permissions: str
     send_permissions: str
+    account: str = "the Page"  # what the owner reconnects in Social Inbox to grant a missing permission
+    inbox: str = "Messenger messages from the Page"  # what a person may be unable to receive (code 551)
 
 
 FACEBOOK = Voice(NAME, _RECONNECT, _OUTSIDE_WINDOW, _READ_PERMISSIONS, _SEND_PERMISSIONS)
@@ -143,26 +145,28 @@ def graph_error(
         # A 4xx without Graph's envelope came from something in between: the reply never reached Facebook.
         return _trouble(f"{voice.name} answered HTTP {status} without saying why", sending and status >= 500)
     subcode = error.get("error_subcode")
-    said = clean_text(str(error.get("message") or "")).replace(token, "<token>")[:200] or f"code {code}"
+    message = error.get("message")  # text only: anything else would be shown to the owner as a raw dump
+    said = clean_text(message if isinstance(message, str) else "").replace(token, "<token>")[:200] or f"code {code}"
     if code in AUTH_CODES:
         return AuthError(voice.reconnect)
     if code in THROTTLE_CODES or status == 429:
         seconds = _retry_after(response, now)
-        return RateLimited(f"{voice.name} asked us to slow down ({said}); waiting {seconds / 60:.0f} min.", seconds)
+        waiting = max(1, round(seconds / 60))
+        return RateLimited(f"{voice.name} asked us to slow down ({said}); waiting {waiting} min.", seconds)
     if code == 100 and subcode == 33:
         return Gone(f"The {voice.name} comment or post was deleted, or the Page can no longer see it.")
     if code == 10 and (subcode in OUTSIDE_WINDOW_SUBCODES or "allowed window" in said.lower()):
         return Rejected(voice.outside_window)
     if code == 551:
-        return Rejected(f"This person can't get Messenger messages from the Page right now ({said}).")
+        return Rejected(f"This person can't get {voice.inbox} right now ({said}).")
     if code == 10 or 200 <= code <= 299:
         if sending:
             return Rejected(
-                f"{voice.name} refused: the Page's sign-in lacks a permission ({said}). Reconnect the Page and "
-                f"grant {voice.send_permissions}."
+                f"{voice.name} refused: the Page's sign-in lacks a permission ({said}). Reconnect {voice.account} "
+                f"and grant {voice.send_permissions}."
             )
         return AuthError(
-            f"{voice.name} refused: the Page's sign-in lacks a permission ({said}). Reconnect the Page and "
+            f"{voice.name} refused: the Page's sign-in lacks a permission ({said}). Reconnect {voice.account} and "
             f"grant {voice.read_permissions}."
         )
     if code in (1, 2) or status >= 500 or error.get("is_transient") is True:

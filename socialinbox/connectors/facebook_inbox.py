@@ -14,6 +14,7 @@ from datetime import datetime
 
 import httpx
 
+from socialinbox.connectors.base import TransientError
 from socialinbox.connectors.facebook_graph import Get
 from socialinbox.connectors.facebook_mapping import (
     Json,
@@ -60,7 +61,7 @@ def read_inbox(
             try:
                 updated = parse_time(thread.get("updated_time"))
                 customer = customer_psid(thread, inbox.own_id)
-            except (KeyError, ValueError, TypeError):
+            except (KeyError, ValueError, TypeError, TransientError):  # TransientError: participants not a list
                 unreadable += 1
                 continue
             if reading is not None and updated < reading.time:
@@ -87,7 +88,10 @@ def _read_thread(
     warnings: list[str],
 ) -> int:
     unreadable, new = 0, 0
-    listed = items(thread.get("messages"), inbox.name)
+    try:
+        listed = items(thread.get("messages"), inbox.name)
+    except TransientError:  # one conversation without readable messages must not stop the others being read
+        return 1
     for item in listed:
         try:
             when, message_id = parse_time(item.get("created_time")), str(item["id"])

@@ -91,7 +91,8 @@ def google_error(response: httpx.Response, body: Any, token: str, *, now: dateti
         if _quota_is_zero(error):
             return refused(NOT_APPROVED)
         seconds = retry_after_seconds(response, now, DEFAULT_BACKOFF_S)
-        return RateLimited(f"{NAME} asked us to slow down ({said}); waiting {seconds / 60:.0f} min.", seconds)
+        waiting = max(1, round(seconds / 60))
+        return RateLimited(f"{NAME} asked us to slow down ({said}); waiting {waiting} min.", seconds)
     if status == 403 or code == "PERMISSION_DENIED":
         return refused(_permission_text(error, said))
     if status == 404 or code == "NOT_FOUND":

@@ -47,9 +47,10 @@ SIGN_IN_AGAIN = (
 )
 _BAD_CLIENT = (
     "Google did not accept the OAuth client id and secret. Copy both again from your 'Desktop app' OAuth client in "
-    "the Google Cloud console (Google Auth Platform > Clients)."
+    "the Google Cloud console (Google Auth Platform > Clients); if the client is no longer listed there, create a "
+    "new one. Then sign in to Google again with its id and secret."
 )
-_CLIENT_ERRORS = frozenset({"invalid_client", "unauthorized_client"})
+_CLIENT_ERRORS = frozenset({"invalid_client", "unauthorized_client", "deleted_client"})
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

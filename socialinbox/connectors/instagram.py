@@ -88,6 +88,8 @@ VOICE = Voice(
     ),
     read_permissions="instagram_basic, instagram_manage_comments, instagram_manage_messages and pages_read_engagement",
     send_permissions="instagram_manage_comments (comments) and instagram_manage_messages (direct messages)",
+    account="the Instagram account",
+    inbox="direct messages from the shop's Instagram account",
 )
 
 
@@ -125,18 +127,25 @@ class InstagramConnector:
         return linked[1]
 
     def poll(self, client: httpx.Client, token: str, cursor: str | None) -> PollResult:
-        page = self._ids()[1]
+        ig_user, page = self._ids()
         comment_mark, dm_mark, polled_at = parse_cursor(cursor)
         seen_before = parse_seen(cursor_data(cursor).get("media"))
         now = self.clock.now()
         warnings: list[str] = []
         reading = reading_from(comment_mark, polled_at)
-        comments, comment_mark, seen, response = self._poll_comments(
-            client, token, comment_mark, reading, seen_before, polled_at, warnings
-        )
-        getter = self._wire().getter(client, token)
-        dm_reading = reading_from(dm_mark, polled_at)
-        messages, dm_mark, response = read_inbox(getter, page, self._inbox(), dm_mark, dm_reading, warnings)
+        try:
+            comments, comment_mark, seen, response = self._poll_comments(
+                client, token, comment_mark, reading, seen_before, polled_at, warnings
+            )
+            getter = self._wire().getter(client, token)
+            dm_reading = reading_from(dm_mark, polled_at)
+            messages, dm_mark, response = read_inbox(getter, page, self._inbox(), dm_mark, dm_reading, warnings)
+        except Gone:  # the account's media or the Page's inbox, not one comment (those are passed over)
+            raise AuthError(
+                f"{NAME} no longer lets the Facebook Page reach the account {self.username or ig_user} (it "
+                "was unlinked from the Page, switched to a personal account or deleted). Link it to the Page again "
+                "in the Page's settings (Linked accounts), then reconnect the Instagram account."
+            ) from None
         return PollResult(
             messages=tuple(sorted([*comments, *messages], key=lambda message: message.sent_at)),
             cursor=format_cursor(comment_mark, dm_mark, now, media=format_seen(seen)),

@@ -102,7 +102,13 @@ def x_error(response: httpx.Response, body: Any, token: str, *, now: datetime, s
         return TokenRejected(f"{NAME} no longer accepts this sign-in. Sign in to X again.")
     if status == 429 or _has_code(body, 88):
         seconds = retry_after(response, now)
-        return RateLimited(f"{NAME} asked us to slow down; waiting {seconds / 60:.0f} min.", seconds)
+        return RateLimited(f"{NAME} asked us to slow down; waiting {minutes(timedelta(seconds=seconds))}.", seconds)
+    if status in (403, 404) and not problems(body):
+        # Not X's own answer (X always says why): a proxy or filter in between refused, so nothing reached X.
+        return TransientError(
+            f"{NAME} answered HTTP {status} without saying why (a proxy or filter on this network may be in the "
+            "way); will retry."
+        )
     if status == 402:  # pay-per-use: the developer app's credits ran out (or its cap was reached)
         return RateLimited(
             f"{NAME} refused: the developer app has no credits left ({said or 'HTTP 402'}). Top them up in the X "

@@ -37,7 +37,13 @@ from socialinbox.connectors.x_api import NAME, Answer, TokenRejected, retry_afte
 REFRESH_MARGIN = timedelta(minutes=2)  # renew a little early: a request must not start with a token about to lapse
 DEFAULT_LIFETIME = timedelta(hours=2)
 _SIGN_IN_AGAIN = f"{NAME} ended this sign-in (it was revoked, or renewed elsewhere). Sign in to X again."
-_REFUSED_GRANT = frozenset({"invalid_grant", "invalid_request", "invalid_client", "unauthorized_client"})
+_REFUSED_GRANT = frozenset({"invalid_grant", "invalid_request"})
+_REFUSED_CLIENT = frozenset({"invalid_client", "unauthorized_client"})  # X says "Missing valid authorization header"
+_NOT_A_NATIVE_APP = (
+    f"{NAME} did not accept the developer app's client id for this sign-in. At developer.x.com, open the app's "
+    "'User authentication settings': the type of app must be 'Native App', and the client id the one under 'OAuth 2.0 "
+    "Client ID' in 'Keys and tokens'. Then sign in to X again."
+)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -93,8 +99,10 @@ def token_request(
     error = data.get("error") if isinstance(data, dict) else None
     if status == 429:
         raise RateLimited(f"{NAME} asked us to slow down while signing in.", retry_after(response, now))
-    if status in (400, 401, 403) and (error in _REFUSED_GRANT or status != 400):
-        raise AuthError(what)
+    if status in (400, 401) and error in _REFUSED_CLIENT:
+        raise AuthError(_NOT_A_NATIVE_APP)  # a web app's client (which needs a secret), or a wrong id
+    if status in (400, 401, 403) and data is not None and (error in _REFUSED_GRANT or status != 400):
+        raise AuthError(what)  # not for a proxy's page (no JSON): the sign-in may be fine, so try again later
     if status >= 300:
         raise TransientError(f"{NAME} could not renew the sign-in (HTTP {status}); will retry.")
     return session_from(data, now)

@@ -297,6 +297,14 @@ def test_a_revoked_sign_in_asks_to_sign_in_again_and_to_publish_the_oauth_app(fa
     assert google.rotated_token(token) is None
 
 
+def test_a_deleted_oauth_client_asks_for_a_new_one_not_a_weekly_sign_in(fake, client, google, token, clock) -> None:
+    clock.advance(hours=2)
+    fake.fail("POST token", 401, {"error": "deleted_client", "error_description": "The OAuth client was deleted."})
+    with pytest.raises(AuthError, match="create a new one") as ended:
+        google.poll(client, token, None)
+    assert "publish" not in str(ended.value) and CLIENT_SECRET not in str(ended.value)
+
+
 def test_an_unreadable_stored_sign_in_asks_to_sign_in_again(client, google) -> None:
     with pytest.raises(AuthError, match="cannot be read"):
         google.poll(client, '{"access_token": "x"}', None)
@@ -314,6 +322,12 @@ def test_rate_limits_back_off_as_long_as_google_says_or_two_minutes(fake, client
     with pytest.raises(RateLimited) as told:
         google.poll(client, token, None)
     assert told.value.retry_after == 30
+
+
+def test_a_short_wait_is_said_in_whole_minutes(fake, client, google, token) -> None:
+    fake.fail("GET reviews", 429, rpc_error(429, "RESOURCE_EXHAUSTED", "Slow down."), headers={"Retry-After": "30"})
+    with pytest.raises(RateLimited, match="waiting 1 min"):
+        google.poll(client, token, None)
 
 
 def test_an_unapproved_project_is_said_as_such_not_waited_out(fake, client, google, token) -> None:

@@ -281,6 +281,18 @@ def test_direct_messages_thread_by_the_customers_igsid(fake, client, instagram, 
     assert fake.requests_to("GET conversations")[-1].params["platform"] == "instagram"
 
 
+def test_a_conversation_graph_sends_unreadable_is_skipped_and_the_others_are_read(fake, client, instagram) -> None:
+    fake.customer_dms(CUSTOMER, "Open Sunday?")
+    instagram.poll(client, TOKEN, None)
+    good = fake.requests_to("GET conversations")[-1].body["data"][0]
+    without_messages = {key: value for key, value in good.items() if key != "messages"} | {"id": "aWdfZAGbroken1"}
+    without_people = good | {"id": "aWdfZAGbroken2", "participants": "unreadable"}
+    fake.fail("GET conversations", 200, {"data": [without_messages, without_people, good]}, garbled=True)
+    result = instagram.poll(client, TOKEN, None)
+    assert texts(result) == ["Open Sunday?"]
+    assert result.warnings == ("Skipped 2 Instagram direct message item(s) Social Inbox could not read.",)
+
+
 def test_a_comment_and_a_direct_message_share_the_customers_identity(fake, client, instagram) -> None:
     fake.comment(fake.post(), "price?")
     fake.customer_dms(CUSTOMER, "hello")
@@ -335,6 +347,48 @@ def test_no_error_ever_carries_the_token(fake, client, instagram) -> None:
     with pytest.raises(ConnectorError) as caught:
         instagram.poll(client, TOKEN, None)
     assert TOKEN not in str(caught.value) and "<token>" in str(caught.value)
+
+
+def test_a_missing_permission_asks_to_reconnect_the_instagram_account_not_the_page(fake, client, instagram) -> None:
+    fake.fail("GET media", 400, graph_error(10, "(#10) Application does not have permission for this action"))
+    with pytest.raises(AuthError) as reading:
+        instagram.poll(client, TOKEN, None)
+    fake.customer_dms(CUSTOMER, "Open Sunday?")
+    fake.fail("POST messages", 403, graph_error(200, "(#200) Requires instagram_manage_messages permission"))
+    with pytest.raises(Rejected) as sending:
+        instagram.send(client, TOKEN, reply("Yes!", igsid=CUSTOMER))
+    for said in (str(reading.value), str(sending.value)):
+        assert "Reconnect the Instagram account" in said and "Reconnect the Page" not in said
+    fake.fail("POST messages", 400, graph_error(551, "This person isn't available right now.", subcode=1545041))
+    with pytest.raises(Rejected) as unavailable:
+        instagram.send(client, TOKEN, reply("Yes!", igsid=CUSTOMER))
+    assert "Instagram account" in str(unavailable.value) and "Messenger" not in str(unavailable.value)
+
+
+@pytest.mark.parametrize("route", ["GET media", "GET conversations"])
+def test_an_account_the_page_can_no_longer_reach_asks_to_link_it_again(fake, client, instagram, route) -> None:
+    message = (
+        f"Unsupported get request. Object with ID '{IG_USER_ID}' does not exist, cannot be loaded due to missing "
+        "permissions, or does not support this operation."
+    )
+    fake.fail(route, 400, graph_error(100, message, subcode=33, kind="GraphMethodException"))
+    with pytest.raises(AuthError, match=r"Linked accounts\), then reconnect the Instagram account"):
+        instagram.poll(client, TOKEN, None)
+
+
+def test_a_short_wait_is_said_in_whole_minutes(fake, client, instagram) -> None:
+    fake.fail("GET media", 400, graph_error(4, "(#4) Application request limit reached"), headers={"Retry-After": "20"})
+    with pytest.raises(RateLimited) as limited:
+        instagram.poll(client, TOKEN, None)
+    assert limited.value.retry_after == 20.0 and "waiting 1 min" in str(limited.value)
+
+
+def test_an_error_message_that_is_not_text_is_not_shown_raw(fake, client, instagram) -> None:
+    odd = {"error": {"message": {"detail": "<b>nested</b>", "items": [1, 2]}, "type": "OAuthException", "code": 999}}
+    fake.fail("GET media", 400, odd, garbled=True)
+    with pytest.raises(TransientError) as caught:
+        instagram.poll(client, TOKEN, None)
+    assert str(caught.value) == "Instagram answered an error (code 999); will retry."
 
 
 # --- sending ---------------------------------------------------------------------------------------------------

@@ -312,6 +312,31 @@ def test_faults_while_polling_map_to_connector_errors(fake, client, x, token, fa
         x.poll(client, token, None)
 
 
+def test_a_refusal_that_is_not_xs_own_answer_is_retried_not_a_sign_in_or_a_refused_reply(fake, client, x, token):
+    fake.fail("GET mentions", 403, raw=b"<html><body>Access denied by the network filter</body></html>")
+    with pytest.raises(TransientError, match="proxy or filter") as polling:
+        x.poll(client, token, None)
+    assert not isinstance(polling.value, AuthError) and "<" not in str(polling.value)
+    mention = fake.post(f"@{SHOP} rye?", by=OLENA)
+    fake.fail("POST tweets", 404, raw=b"<html>Not Found</html>")
+    with pytest.raises(TransientError) as sending:
+        x.send(client, token, public("@olenak Yes!", mention))
+    assert not isinstance(sending.value, Rejected | UncertainDelivery)
+
+
+def test_a_short_wait_is_said_in_whole_minutes(fake, client, x, token, clock) -> None:
+    reset = str(int(clock.now().timestamp()) + 20)
+    fake.fail(
+        "GET mentions",
+        429,
+        problem(429, "Too Many Requests", "Too Many Requests"),
+        headers={"x-rate-limit-reset": reset},
+    )
+    with pytest.raises(RateLimited) as limited:
+        x.poll(client, token, None)
+    assert limited.value.retry_after <= 20 and "waiting 1 min" in str(limited.value)
+
+
 def test_an_unreadable_cursor_means_a_first_poll(fake, client, x, token) -> None:
     fake.post(f"@{SHOP} hi")
     for cursor in ("", "garbage", "[1]", '{"m": "not-an-id", "dn": 5}', "{" * 3000):
@@ -351,6 +376,15 @@ def test_a_refused_refresh_asks_to_sign_in_again_without_the_token(fake, client,
         x.poll(client, token, None)
     assert json.loads(token)["refresh_token"] not in str(refused.value)
     assert x.rotated_token(token) is None
+
+
+def test_a_proxy_page_from_the_token_endpoint_does_not_end_the_sign_in(fake, client, x, clock) -> None:
+    token = fake.stored_token(lifetime=timedelta(seconds=30))
+    fake.fail("POST token", 403, raw=b"<html>Access denied</html>")
+    with pytest.raises(TransientError, match="could not renew"):
+        x.poll(client, token, None)
+    x.poll(client, token, None)  # the refresh token was never spent: the next try renews it
+    assert x.rotated_token(token) is not None
 
 
 def test_an_unreadable_stored_sign_in_is_an_auth_error(client, x) -> None:

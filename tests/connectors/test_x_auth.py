@@ -22,7 +22,7 @@ from socialinbox.connectors.x_auth import (
     authorize_url,
     exchange_code,
 )
-from socialinbox.connectors.x_session import XSession
+from socialinbox.connectors.x_session import XSession, refresh_session
 from tests.conftest import FakeClock
 from tests.connectors.fake_x import CLIENT_ID, FakeX
 
@@ -126,6 +126,20 @@ def test_a_refused_grant_is_an_auth_error(fake, client, clock, error) -> None:
     fake.fail("POST token", 400, {"error": error, "error_description": "Value passed for the token was invalid."})
     with pytest.raises(AuthError):
         sign_in(fake, client, clock)
+
+
+def test_a_developer_app_that_is_not_a_native_app_is_explained(fake, client, clock) -> None:
+    """X asks a web app's client for its secret ("Missing valid authorization header"): signing in again as such
+    cannot help, so the owner is told what to change, at the first sign-in as when renewing one."""
+    refused = {"error": "unauthorized_client", "error_description": "Missing valid authorization header"}
+    fake.fail("POST token", 401, refused)
+    with pytest.raises(AuthError, match="'Native App'"):
+        sign_in(fake, client, clock)
+    session = XSession.from_token(fake.stored_token())
+    fake.fail("POST token", 401, refused)
+    with pytest.raises(AuthError, match="'Native App'") as renewing:
+        refresh_session(client, fake.api_base, CLIENT_ID, session, now=clock.now())
+    assert session.refresh_token not in str(renewing.value)
 
 
 def test_a_fixed_port_another_program_holds_is_explained() -> None:
