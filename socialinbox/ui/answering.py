@@ -70,9 +70,8 @@ class AnsweringController(QObject):
         pane = window.pane
         self.case_banner = CaseBanner(pane)
         self.held_bar = HeldReplyBar(pane)
-        layout = pane.layout()
-        for widget in (self.case_banner, self.held_bar):
-            layout.insertWidget(layout.indexOf(pane.composer), widget)  # type: ignore[attr-defined]
+        pane.add_notice(self.case_banner)
+        pane.add_notice(self.held_bar)
         self.cases = PrivateCaseActions(window, repository, tasks, self, self.case_banner, send_now, now, parent=self)
         self.search = InboxSearch(window.inbox, window.inbox_model, window)
         window.search_toolbar.clear()  # the look-alike that held its place since the first paint
@@ -116,7 +115,7 @@ class AnsweringController(QObject):
         action.setToolTip(f"{tip} ({named})")
         action.setStatusTip(f"{tip} ({named})")
         action.triggered.connect(slot)
-        for widget in (self._window.inbox, self._window.navigation, self._window.pane.thread):
+        for widget in (self._window.inbox, self._window.navigation, self._window.pane.thread_view):
             widget.addAction(action)
         return action
 
@@ -213,7 +212,7 @@ class AnsweringController(QObject):
     # --- keyboard triage ----------------------------------------------------------------------
 
     def on_open(self) -> None:
-        self._when_open(self._window.pane.thread.setFocus)
+        self._when_open(self._window.pane.thread_view.setFocus)
 
     def on_template(self) -> None:
         self._when_open(self._window.pane.composer.open_picker)

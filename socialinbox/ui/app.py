@@ -210,7 +210,7 @@ class InboxApp:
         self.attachments = AttachmentActions.for_core(core, self.window, self.bridge, self.downloads)
         if self.tray is not None:
             self.tray.show()
-            self.window.counts_changed = self.tray.set_needs_reply
+            self.window.needs_reply_counted.connect(self.tray.set_needs_reply)
             self.window.set_close_to_tray(lambda: True)
         # Preferences, Help, closing to the tray (with its one-time note), start at login, second starts.
         self.desktop = DesktopFeatures(self, icon)

@@ -7,6 +7,7 @@ can answer them without a modal window.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from typing import Any, Protocol
@@ -52,6 +53,8 @@ class ClockWindow(Protocol):
     def menu_named(self, title: str) -> QMenu: ...
 
     def show_message(self, text: str, *, error: bool = False) -> None: ...
+
+    def opened_conversation(self) -> Conversation | None: ...
 
 
 class ReportsView(Protocol):
@@ -113,7 +116,7 @@ class ClockActions(QObject):
     def _fill_snooze_menu(self) -> None:
         self.snooze_menu.clear()
         for label, until in snooze_choices(self._now(), self._tz, self._policy().business_hours):
-            self.snooze_menu.addAction(label, lambda at=until: self.snooze(at))
+            self.snooze_menu.addAction(label, functools.partial(self.snooze, until))
         self.snooze_menu.addAction("Custom…", self.on_snooze)
 
     @Slot()

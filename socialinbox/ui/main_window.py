@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from socialinbox import __version__
 from socialinbox.domain import Account, Conversation, SyncReport
 from socialinbox.storage.paging import InboxCounts, InboxView
+from socialinbox.ui import INT64
 from socialinbox.ui.inbox_sources import Sources
 from socialinbox.ui.models.inbox_model import InboxModel
 from socialinbox.ui.models.navigation_model import NavEntry, NavigationModel
@@ -37,14 +38,16 @@ class MainWindow(QMainWindow):
     conversation_opened(int), reply_requested(int, str), done_requested(int), reopen_requested(int),
     retry_requested(int): the owner's actions, for the controller.
     app_started(): the whole app is built and running (a paint-first start: about a second after the first paint).
+    needs_reply_counted(int): how many conversations need a reply now (the tray shows it).
     """
 
-    conversation_opened = Signal("qlonglong")
-    reply_requested = Signal("qlonglong", str)
-    done_requested = Signal("qlonglong")
-    reopen_requested = Signal("qlonglong")
-    retry_requested = Signal("qlonglong")
+    conversation_opened = Signal(INT64)
+    reply_requested = Signal(INT64, str)
+    done_requested = Signal(INT64)
+    reopen_requested = Signal(INT64)
+    retry_requested = Signal(INT64)
     app_started = Signal()
+    needs_reply_counted = Signal(int)
 
     def __init__(
         self,
@@ -135,7 +138,7 @@ class MainWindow(QMainWindow):
         help_menu = menus.addMenu("&Help")
         help_menu.addAction(self._action("&About Social Inbox", "", "Version and folders", self.on_about))
 
-    def _action(self, text: str, keys: str, tip: str, slot: Callable[[], None] | None = None) -> QAction:
+    def _action(self, text: str, keys: str, tip: str, slot: Callable[[], object] | None = None) -> QAction:
         action = QAction(text, self)
         if keys:
             action.setShortcut(QKeySequence(keys))
@@ -164,7 +167,7 @@ class MainWindow(QMainWindow):
         return menu
 
     def add_menu_action(
-        self, menu: str, text: str, keys: str, tip: str, slot: Callable[[], None] | None = None
+        self, menu: str, text: str, keys: str, tip: str, slot: Callable[[], object] | None = None
     ) -> QAction:
         """An action with the window's shortcut rules, in the menu called ``menu`` (for features that add their own)."""
         action = self._action(text, keys, tip, slot)
@@ -194,10 +197,7 @@ class MainWindow(QMainWindow):
         self.navigation_model.set_counts(counts)
         needs = counts.by_view[InboxView.NEEDS_REPLY]
         self.setWindowTitle(f"Social Inbox ({needs} need a reply)" if needs else "Social Inbox")
-        self.counts_changed(needs)
-
-    def counts_changed(self, needs_reply: int) -> None:
-        """Replaced by the app to update the tray."""
+        self.needs_reply_counted.emit(needs)
 
     def show_poll_status(self, report: SyncReport) -> None:
         account = report.account

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtNetwork import QAbstractSocket, QLocalServer, QLocalSocket
 
 from socialinbox.paths import AppPaths
 
@@ -113,7 +113,7 @@ class SingleInstance(QObject):
             return False
         if self._server.listen(self.name):
             return True
-        if self._server.serverError() == QLocalSocket.LocalSocketError.AddressInUseError:
+        if self._server.serverError() == QAbstractSocket.SocketError.AddressInUseError:
             # A socket file left behind by a copy that crashed: nobody answered on it above, so it can go.
             QLocalServer.removeServer(self.name)
             return self._server.listen(self.name)

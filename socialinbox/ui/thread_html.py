@@ -83,8 +83,12 @@ def contrast(first: QColor | str, second: QColor | str) -> float:
 
 
 def _mix(colour: QColor, other: QColor, share: float) -> QColor:
-    mixed = (a + (b - a) * share for a, b in zip(colour.getRgbF()[:3], other.getRgbF()[:3], strict=True))
-    return QColor.fromRgbF(*mixed)
+    red, green, blue = (a + (b - a) * share for a, b in zip(_rgb(colour), _rgb(other), strict=True))
+    return QColor.fromRgbF(red, green, blue)
+
+
+def _rgb(colour: QColor) -> tuple[float, float, float]:
+    return colour.redF(), colour.greenF(), colour.blueF()
 
 
 def _readable(colour: QColor, text: QColor, backgrounds: Sequence[QColor]) -> QColor:

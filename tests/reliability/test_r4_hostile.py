@@ -101,10 +101,10 @@ def test_hostile_content_is_shown_as_text_never_run_never_fetched_and_never_free
         messages = app.core.repository.messages(conversation.id)
         elapsed = _time_opening(app, qtbot, conversation.id)
         slowest = max(slowest, elapsed)
-        shown = _shown(app.window.pane.thread.toPlainText())
+        shown = _shown(app.window.pane.thread_view.toPlainText())
         for message in messages:
             _assert_faithful(message, shown)
-        _assert_inert(app.window.pane.thread.toHtml())
+        _assert_inert(app.window.pane.thread_view.toHtml())
         shown_all += shown + "\n"
 
     figures.record("R4", painting_inbox_ms=round(painting, 1), slowest_open_ms=round(slowest, 1))
@@ -136,7 +136,7 @@ def _time_opening(app: InboxApp, qtbot: QtBot, conversation_id: int) -> float:
     def show_and_paint() -> None:
         pane.show_conversation(None, [], [])
         pane.show_conversation(thread.conversation, thread.messages, thread.pending)
-        pane.thread.viewport().grab()
+        pane.thread_view.viewport().grab()
 
     return _best_ms(show_and_paint)
 

@@ -309,7 +309,7 @@ def test_enter_opens_the_top_conversation_and_moves_to_its_thread(core: Core, qt
     try:
         qtbot.keyClick(app.window.inbox, Qt.Key.Key_Return)
         _shown(qtbot, app, conversation)
-        qtbot.waitUntil(app.window.pane.thread.hasFocus, timeout=5000)
+        qtbot.waitUntil(app.window.pane.thread_view.hasFocus, timeout=5000)
     finally:
         _stop(app)
 

@@ -339,7 +339,7 @@ def test_the_reply_composer_and_the_holding_box_arrive_in_their_stand_ins_places
     pane = app.window.pane
     assert not pane.has_composer  # the first paint shows the stand-in
     stand_in = pane._composer_slot.geometry()
-    thread = pane.thread.geometry()
+    thread = pane.thread_view.geometry()
     app.window.install_composer()  # what build_rest does first
     qtbot.wait(50)
     assert pane.has_composer and pane.composer.isVisible() and not pane.composer.isEnabled()
@@ -348,7 +348,7 @@ def test_the_reply_composer_and_the_holding_box_arrive_in_their_stand_ins_places
     qtbot.wait(50)
     assert pane.composer.height() == stand_in.height()
     assert app.clock.actions is not None and app.clock.actions.holding_box.isVisible()
-    assert pane.thread.geometry() == thread, "the thread or the composer moved when the rest of the app came"
+    assert pane.thread_view.geometry() == thread, "the thread or the composer moved when the rest of the app came"
     assert pane.composer.receivers("2send_requested(QString)") == 1  # wired to the window, once
 
 

@@ -163,3 +163,14 @@ def test_a_socket_left_by_a_crashed_copy_does_not_block_the_next_start(tmp_path:
         instance.close()
     finally:
         leftover.unlink(missing_ok=True)
+
+
+def test_a_name_that_cannot_be_listened_on_is_told_not_raised(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # A socket in a folder that is not there: listen() fails with a server error the stale-socket check must compare
+    # with QLocalServer's own error type (it once named a member QLocalSocket does not have, and raised).
+    instance = SingleInstance(str(tmp_path / "no-such-folder" / "socialinbox"))
+    try:
+        assert instance.listen() is False
+        assert "cannot listen on" in caplog.text
+    finally:
+        instance.close()

@@ -11,9 +11,19 @@ from collections.abc import Callable
 from datetime import datetime, tzinfo
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLayoutItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from socialinbox.domain import PLATFORM_LABELS, Account, Health
+from socialinbox.ui import INT64
 from socialinbox.ui.timefmt import local_time, spoken_age
 from socialinbox.ui.views.platform_style import HEALTH_LABELS, health_colour, health_needs_attention
 
@@ -66,11 +76,11 @@ def _budget(account: Account, now: datetime, tz: tzinfo | None) -> str:
 
 class AccountHealthDialog(QDialog):
     """Signals:
-    reconnect_requested(qlonglong), remove_requested(qlonglong): the owner's choice, for the accounts controller.
+    reconnect_requested(id), remove_requested(id): the owner's choice, for the accounts controller.
     """
 
-    reconnect_requested = Signal("qlonglong")
-    remove_requested = Signal("qlonglong")
+    reconnect_requested = Signal(INT64)
+    remove_requested = Signal(INT64)
 
     def __init__(
         self,
@@ -122,8 +132,12 @@ class AccountHealthDialog(QDialog):
         """What the dialog shows now, for tests and accessibility checks."""
         found = []
         for row in range(self._form.rowCount()):
-            label = self._form.itemAt(row, QFormLayout.ItemRole.LabelRole).widget()
-            value = self._form.itemAt(row, QFormLayout.ItemRole.FieldRole).widget()
+            label = _widget(self._form.itemAt(row, QFormLayout.ItemRole.LabelRole))
+            value = _widget(self._form.itemAt(row, QFormLayout.ItemRole.FieldRole))
             if isinstance(label, QLabel) and isinstance(value, QLabel):
                 found.append((label.text().rstrip(":"), value.text()))
         return found
+
+
+def _widget(item: QLayoutItem | None) -> QWidget | None:
+    return None if item is None else item.widget()

@@ -37,7 +37,8 @@ MAX_INT = 1_000_000
 
 
 class FieldEditor(Protocol):
-    widget: QWidget
+    @property
+    def widget(self) -> QWidget: ...  # read-only here, so an editor's own widget may be any QWidget subclass
 
     def value(self) -> Any: ...
 

@@ -7,6 +7,8 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
+from socialinbox.ui import INT64
+
 APP_NAME = "Social Inbox"
 
 
@@ -17,7 +19,8 @@ class NotifierUnavailable(Exception):
 class Notifier(Protocol):
     """Shows a notification; a click on it opens the conversation. Call notify() and close() on the GUI thread."""
 
-    name: str
+    @property
+    def name(self) -> str: ...  # which adapter it is, for the log and the preferences
 
     def notify(self, title: str, body: str, conversation_id: int | None = None) -> None: ...
 
@@ -34,9 +37,8 @@ class ActivationBridge(QObject):
         done(int): "Mark done" was pressed on this conversation's notification. Emit it from any thread.
     """
 
-    # qlonglong, not int: PySide6 maps int to a 32-bit C int, and an id past 2**31 would arrive as 0 (only a warning).
-    activated = Signal("qlonglong")  # type: ignore[arg-type]  # the stubs only list Python types
-    done = Signal("qlonglong")  # type: ignore[arg-type]
+    activated = Signal(INT64)
+    done = Signal(INT64)
 
     def __init__(
         self,
@@ -55,11 +57,11 @@ class ActivationBridge(QObject):
     def handles_done(self) -> bool:
         return self._on_done_callback is not None
 
-    @Slot("qlonglong")
+    @Slot(INT64)
     def _on_activated(self, conversation_id: int) -> None:
         self._callback(conversation_id)
 
-    @Slot("qlonglong")
+    @Slot(INT64)
     def _on_done(self, conversation_id: int) -> None:
         if self._on_done_callback is not None:
             self._on_done_callback(conversation_id)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from socialinbox.domain import PLATFORM_LABELS, Conversation, Message, OutboxItem, OutboxState, Status
 from socialinbox.links import openable
+from socialinbox.ui import INT64
 from socialinbox.ui.thread_html import ThreadColours, thread_html
 from socialinbox.ui.views.composer_look import HOLDING_REPLY_LABEL, REPLY_EDITOR_HEIGHT, REPLY_PLACEHOLDER
 
@@ -53,7 +54,7 @@ class ThreadView(QTextBrowser):
             self.show_thread(*self._shown)
             self.verticalScrollBar().setValue(position)
 
-    def loadResource(self, kind: int, name: QUrl) -> object:
+    def loadResource(self, kind: int, name: QUrl | str) -> object:
         return None  # nothing remote or local is ever fetched for the thread
 
     def on_anchor_clicked(self, url: QUrl) -> None:
@@ -94,9 +95,9 @@ class ConversationPane(QWidget):
     conversation_shown(Conversation | None, list[Message], list[OutboxItem]): the pane shows this now.
     """
 
-    done_requested = Signal("qlonglong")
-    reopen_requested = Signal("qlonglong")
-    retry_requested = Signal("qlonglong")
+    done_requested = Signal(INT64)
+    reopen_requested = Signal(INT64)
+    retry_requested = Signal(INT64)
     conversation_shown = Signal(object, object, object)
 
     def __init__(
@@ -119,7 +120,7 @@ class ConversationPane(QWidget):
         self.retry_button = QPushButton("Retry sending", self)
         self.retry_button.clicked.connect(self.on_retry_clicked)
         self.retry_button.hide()
-        self.thread = ThreadView(self)
+        self.thread_view = ThreadView(self)
         self._composer: Composer | None = None
         self._composer_slot: QWidget = ComposerStandIn(self)
         header = QHBoxLayout()
@@ -133,7 +134,7 @@ class ConversationPane(QWidget):
         header.addWidget(self.done_button)
         layout = QVBoxLayout(self)
         layout.addLayout(header)
-        layout.addWidget(self.thread, 1)
+        layout.addWidget(self.thread_view, 1)
         layout.addWidget(self._composer_slot)
         self._layout = layout
         # The clock's holding-reply box comes with the rest of the app; its row is held too, so nothing moves up.
@@ -150,6 +151,10 @@ class ConversationPane(QWidget):
             self._footer_stand_in = None
         else:
             self._layout.addWidget(widget)
+
+    def add_notice(self, widget: QWidget) -> None:
+        """A feature's bar just above the composer (a held reply, a private case), in the order added."""
+        self._layout.insertWidget(self._layout.indexOf(self._composer_slot), widget)
 
     def _holding_box_stand_in(self) -> QWidget:
         box = QCheckBox(HOLDING_REPLY_LABEL, self)
@@ -204,14 +209,14 @@ class ConversationPane(QWidget):
         if conversation is None:
             self.title.setText("No conversation selected")
             self.subtitle.setText("Pick a conversation on the left, or press J and K to move through the inbox.")
-            self.thread.show_thread([], [], self._now())
+            self.thread_view.show_thread([], [], self._now())
             self.retry_button.hide()
             self.conversation_shown.emit(None, [], [])
             return
         self._show_header(conversation)
-        bar = self.thread.verticalScrollBar()
+        bar = self.thread_view.verticalScrollBar()
         at_bottom = bar.value() >= bar.maximum() - 4
-        self.thread.show_thread(messages, outbox, self._now())
+        self.thread_view.show_thread(messages, outbox, self._now())
         if not same or at_bottom:
             bar.setValue(bar.maximum())
         # A held reply has its own bar (Send anyway / Edit / Discard); "Retry" is for replies that failed to send.

@@ -3,11 +3,12 @@ close the loop publicly), and a reply the outbox held back for the owner to conf
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from socialinbox.domain import HELD_PREFIX, OutboxItem
 from socialinbox.storage.answering_queries import LinkedCase
+from socialinbox.ui import INT64
 
 
 def _label(text: str, parent: QWidget) -> QLabel:
@@ -24,9 +25,9 @@ class CaseBanner(QFrame):
     loop_dismissed(int): no public follow-up needed (the public conversation's id).
     """
 
-    open_requested = Signal("qlonglong")
-    close_loop_requested = Signal("qlonglong")
-    loop_dismissed = Signal("qlonglong")
+    open_requested = Signal(INT64)
+    close_loop_requested = Signal(INT64)
+    loop_dismissed = Signal(INT64)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -98,9 +99,9 @@ class HeldReplyBar(QFrame):
     Signals: send_anyway_requested(int), discard_requested(int), edit_requested(int, str) with the outbox id.
     """
 
-    send_anyway_requested = Signal("qlonglong")
-    discard_requested = Signal("qlonglong")
-    edit_requested = Signal("qlonglong", str)
+    send_anyway_requested = Signal(INT64)
+    discard_requested = Signal(INT64)
+    edit_requested = Signal(INT64, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -143,9 +144,9 @@ class HeldReplyBar(QFrame):
         if self._item is not None:
             self.edit_requested.emit(self._item.id, self._item.text)
 
-    def _emit(self, signal: Signal) -> None:
+    def _emit(self, signal: SignalInstance) -> None:
         if self._item is not None:
-            signal.emit(self._item.id)  # type: ignore[attr-defined]
+            signal.emit(self._item.id)
 
 
 def _short(text: str, width: int = 80) -> str:
