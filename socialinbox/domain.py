@@ -293,3 +293,6 @@ class DeliveryReport:
     item: OutboxItem
     conversation: Conversation | None
     message: Message | None  # the stored outbound message once sent
+    # A conversation the send joined into ``conversation`` and deleted: the chat taken private turned out to be one
+    # the customer had already started (``Repository.mark_sent``). Lists drop it; a pane showing it shows the other.
+    joined_id: int | None = None

@@ -133,14 +133,16 @@ class OutboxMixin:
             row.uncertain = False
             conversation = session.get(ConversationRow, row.conversation_id)
             assert conversation is not None
-            message = _store_outbound(session, row, conversation, sent, now)
+            joined_id = None
             if sent.thread_key and sent.thread_key != conversation.thread_key:
-                _rekey(session, conversation, sent.thread_key)
+                conversation, joined_id = _rekey(session, conversation, sent.thread_key)
+            message = _store_outbound(session, row, conversation, sent, now)
             session.flush()
             return DeliveryReport(
                 to_outbox_item(row),
                 self._conversations_by_id(session, [row.conversation_id])[0],
                 to_message(message),
+                joined_id,
             )
 
     def mark_send_failed(
@@ -265,17 +267,43 @@ def _outgoing(session: Session, row: OutboxRow) -> OutgoingReply:
     )
 
 
-def _rekey(session: Session, conversation: ConversationRow, thread_key: str) -> None:
-    """Key ``conversation`` as the platform now names it, so the customer's answer threads into it. Where another
-    conversation of the account already has that key (the customer wrote there before), it keeps its own: their
-    answer then lands in that one, and nothing is lost."""
-    taken = session.scalars(
-        select(col(ConversationRow.id)).where(
+def _rekey(session: Session, conversation: ConversationRow, thread_key: str) -> tuple[ConversationRow, int | None]:
+    """Key ``conversation`` as the platform now names it (Facebook's Messenger id, known only once the first private
+    reply to a comment is sent), so the customer's answer threads into it. Return the conversation the reply belongs
+    to, and the id of one joined into it and deleted, if any.
+
+    Where the customer already has a chat under that key (they wrote to the shop in Messenger before), their answer
+    will land there: a chat taken private that holds no message yet joins it, its queued replies and its link to the
+    public thread with it, so the case is one chat. One holding messages (from a version before this joining) keeps
+    its own key, and nothing is lost either way."""
+    earlier = session.scalars(
+        select(ConversationRow).where(
             col(ConversationRow.account_id) == conversation.account_id, col(ConversationRow.thread_key) == thread_key
         )
     ).first()
-    if taken is None:
+    if earlier is None:
         conversation.thread_key = thread_key
+        return conversation, None
+    holds_messages = session.scalars(
+        select(col(MessageRow.id)).where(col(MessageRow.conversation_id) == conversation.id).limit(1)
+    ).first()
+    if holds_messages is not None:
+        return conversation, None
+    return earlier, _join(session, conversation, earlier)
+
+
+def _join(session: Session, taken: ConversationRow, earlier: ConversationRow) -> int:
+    """Move what the empty chat ``taken`` holds (queued replies, the case's link) to ``earlier``; delete ``taken``."""
+    assert taken.id is not None and earlier.id is not None
+    for queued in session.scalars(select(OutboxRow).where(col(OutboxRow.conversation_id) == taken.id)):
+        queued.conversation_id = earlier.id
+    public = session.get(ConversationRow, taken.linked_conversation_id) if taken.linked_conversation_id else None
+    if public is not None:
+        public.linked_conversation_id, earlier.linked_conversation_id = earlier.id, public.id
+    taken.linked_conversation_id = None
+    session.flush()  # the moves first: the delete must not find a row still pointing at it
+    session.delete(taken)
+    return taken.id
 
 
 def _store_outbound(

@@ -152,6 +152,8 @@ class InboxController(QObject):
         self._notify_new(report.new_messages, report.conversations)
 
     def _apply_delivery(self, report: DeliveryReport) -> None:
+        if report.joined_id is not None:
+            self._drop_joined(report.joined_id, report.conversation)
         if report.conversation is not None:
             self._apply_conversations([report.conversation])
         else:
@@ -160,6 +162,15 @@ class InboxController(QObject):
             self._window.show_message(f"A reply was not sent: {report.item.last_error}", error=True)
         elif report.item.state is OutboxState.SENT:
             self._window.show_message("Reply sent.")
+
+    def _drop_joined(self, joined_id: int, into: Conversation | None) -> None:
+        """A chat taken private joined the customer's earlier chat (``DeliveryReport.joined_id``): it leaves the list,
+        and a pane showing it shows the chat it joined."""
+        showing = self._window.pane.expected_id == joined_id
+        self._window.inbox_model.remove_ids([joined_id])  # first: the list then moves its selection on
+        if showing and into is not None:
+            self._window.select_conversation(into.id)
+            self.on_conversation_opened(into.id)
 
     def _apply_task(self, result: TaskResult) -> None:
         if result.name == "thread":

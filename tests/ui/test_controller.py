@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtCore import QModelIndex
 from pytestqt.qtbot import QtBot
 
-from socialinbox.domain import Conversation, Message
+from socialinbox.domain import Conversation, DeliveryReport, Message, OutboxItem, OutboxState
 from socialinbox.storage.paging import PageAfter
 from socialinbox.storage.problems import StorageProblem, StorageUnavailable
 from socialinbox.ui.app import InboxApp
@@ -156,3 +156,19 @@ def test_scrolling_reads_the_next_page_off_the_gui_thread_and_tells_a_page_the_d
     rows.reachable = True
     model.fetchMore(QModelIndex())
     qtbot.waitUntil(lambda: model.rowCount() == 250, timeout=5000)
+
+
+def test_a_chat_that_joined_the_customers_earlier_chat_leaves_the_list_and_the_pane_shows_that_one(
+    app: InboxApp, qtbot: QtBot
+) -> None:
+    """Sending the first message of a chat taken private can join it into the customer's earlier Messenger chat
+    (``Repository.mark_sent``): the report names the chat gone."""
+    taken, earlier = _two(app)
+    app.window.select_conversation(taken.id)
+    qtbot.waitUntil(lambda: app.window.opened_conversation() is not None, timeout=5000)
+    sent = OutboxItem(1, earlier.id, earlier.account_id, "So sorry!", OutboxState.SENT, 1, earlier.last_message_at, "k")
+    app.bridge.report_ready.emit(DeliveryReport(sent, earlier, None, joined_id=taken.id))
+
+    qtbot.waitUntil(lambda: app.window.pane.conversation is not None and app.window.pane.conversation.id == earlier.id)
+    assert app.window.inbox_model.row_of(taken.id) is None
+    assert app.window.pane.expected_id == earlier.id
