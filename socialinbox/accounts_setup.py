@@ -19,12 +19,13 @@ Tokens and app secrets go to the secret store only, never into settings, message
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from socialinbox.browser_sign_in import BrowserSignIn
-from socialinbox.connectors.base import AuthError, RotatesCredentials
+from socialinbox.connectors.base import AuthError, RotatesCredentials, TransientError
 from socialinbox.domain import Account, Platform
 from socialinbox.secrets import account_key
 from socialinbox.settings import save_settings
@@ -42,6 +43,11 @@ log = logging.getLogger(__name__)
 MASTODON_POLL_INTERVAL_S = 60
 TELEGRAM_LONG_POLL_S = 25  # Telegram holds each getUpdates this long unless a message comes sooner
 LONG_POLL = 0  # poll_interval_s of an account that polls again as soon as its long poll returns
+_WILL_RETRY = "; will retry."  # how every connector's TransientError ends: the sync layer polls again by itself
+_TRY_AGAIN = "; try again in a moment."
+
+_Args = ParamSpec("_Args")
+_Result = TypeVar("_Result")
 
 
 class SetupError(Exception):
@@ -56,6 +62,25 @@ class AlreadyConnected(SetupError):
 
 class NeedsSignIn(SetupError):
     """The stored sign-in no longer works: the owner has to sign in (or paste a new token) again."""
+
+
+def setup_step(step: Callable[_Args, _Result]) -> Callable[_Args, _Result]:
+    """A step the owner waits on while connecting or reconnecting. Nothing retries it by itself, so a platform's
+    passing trouble (a ``TransientError``, which says "will retry" as polling does) says to try again instead."""
+
+    @functools.wraps(step)
+    def run(*args: _Args.args, **kwargs: _Args.kwargs) -> _Result:
+        try:
+            return step(*args, **kwargs)
+        except TransientError as error:
+            raise type(error)(try_again(str(error))) from None
+
+    return run
+
+
+def try_again(said: str) -> str:
+    """``said`` (a ``TransientError``'s text) as set-up tells it: "try again in a moment", not "will retry"."""
+    return said.removesuffix(_WILL_RETRY) + _TRY_AGAIN if said.endswith(_WILL_RETRY) else said
 
 
 class WebhookInUse(SetupError):
@@ -146,6 +171,7 @@ class MastodonSignIn(BrowserSignIn):
         self._listener.close()
         return self._exchange(code.strip(), self._paste)
 
+    @setup_step
     def _exchange(self, code: str, request: AuthorizationRequest) -> str:
         from socialinbox.connectors.mastodon_auth import exchange_code
 
@@ -165,6 +191,7 @@ class MastodonSignIn(BrowserSignIn):
             raise
 
 
+@setup_step
 def begin_mastodon_sign_in(core: Core, instance: str, *, force_login: bool | None = None) -> MastodonSignIn:
     """Start signing in on ``instance``; ``force_login`` (default: when an account there is connected already)
     makes the server ask who is signing in instead of taking whoever is signed in in the browser."""
@@ -174,6 +201,7 @@ def begin_mastodon_sign_in(core: Core, instance: str, *, force_login: bool | Non
     return MastodonSignIn(core, instance_url, mastodon_app(core, instance_url), force_login=force_login)
 
 
+@setup_step
 def connect_mastodon(core: Core, instance: str, token: str) -> Account:
     """Add the Mastodon account ``token`` belongs to, with the server's own length limits for the composer."""
     from socialinbox.connectors.mastodon import MastodonConnector
@@ -209,6 +237,7 @@ def _mastodon_facts(core: Core, connector: MastodonConnector, account_id: str, h
 # --- Telegram ------------------------------------------------------------------------------------
 
 
+@setup_step
 def connect_telegram(
     core: Core, bot_token: str, *, api_base: str | None = None, remove_webhook: bool = False
 ) -> Account:
@@ -244,6 +273,7 @@ def _check_bot(core: Core, connector: TelegramConnector, token: str, remove_webh
 # --- any platform ----------------------------------------------------------------------------------
 
 
+@setup_step
 def reconnect(core: Core, account_id: int, token: str, *, remove_webhook: bool = False) -> Account:
     """Sign an existing account in again with ``token``: same account, all history kept, polling resumes.
 

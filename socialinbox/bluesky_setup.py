@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from socialinbox.accounts_setup import AlreadyConnected, SetupError, reconnect, store_new_account
+from socialinbox.accounts_setup import AlreadyConnected, SetupError, reconnect, setup_step, store_new_account
 from socialinbox.connectors.base import AuthError
 from socialinbox.connectors.bluesky import build_bluesky
 from socialinbox.connectors.bluesky_session import (
@@ -35,6 +35,7 @@ APP_PASSWORD_HELP = (
 )
 
 
+@setup_step
 def connect_bluesky(
     core: Core,
     handle: str,
@@ -59,6 +60,7 @@ def connect_bluesky(
     )
 
 
+@setup_step
 def reconnect_bluesky(core: Core, account_id: int, app_password: str) -> Account:
     """Sign ``account_id`` in again with a (new) app password: same account, all history kept, polling resumes."""
     account = core.repository.account(account_id)

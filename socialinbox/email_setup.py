@@ -16,7 +16,7 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-from socialinbox.accounts_setup import AlreadyConnected, SetupError, store_new_account
+from socialinbox.accounts_setup import AlreadyConnected, SetupError, store_new_account, try_again
 from socialinbox.connectors.base import AuthError, ConnectorError
 from socialinbox.connectors.email import POLL_INTERVAL_S, build_email
 from socialinbox.connectors.email_imap import Security
@@ -106,7 +106,7 @@ def connect_email(core: Core, servers: EmailServers, password: str) -> Account:
     except AuthError as error:
         raise SetupError(str(error)) from None
     except ConnectorError as error:
-        raise SetupError(f"{error} Check the server names, ports and security.") from None
+        raise SetupError(f"{try_again(str(error))} Check the server names, ports and security.") from None
     if sent_folder:
         settings["sent_folder"] = sent_folder
     return store_new_account(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from socialinbox.accounts_setup import AlreadyConnected, SetupError, reconnect, store_new_account
+from socialinbox.accounts_setup import AlreadyConnected, SetupError, reconnect, setup_step, store_new_account
 from socialinbox.connectors.base import AuthError
 from socialinbox.domain import Account, Platform
 from socialinbox.wiring import Core
@@ -42,6 +42,7 @@ class ChoosePage(SetupError):
         self.names = names
 
 
+@setup_step
 def connect_facebook(core: Core, token: str, *, page: str | None = None, api_base: str | None = None) -> Account:
     """Add a Page: ``token`` is the Page's own, or a person's (or system user's) that manages it, in which case
     ``page`` (its name or id) says which when there are several. The Page's own token goes to the keyring."""
@@ -59,6 +60,7 @@ def connect_facebook(core: Core, token: str, *, page: str | None = None, api_bas
     )
 
 
+@setup_step
 def reconnect_facebook(core: Core, account_id: int, token: str) -> Account:
     """Give ``account_id`` a new token (the Page's own, or one that manages it): history kept, polling resumes."""
     from socialinbox.connectors.facebook import build_facebook

@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from socialinbox.accounts_setup import AlreadyConnected, SetupError, reconnect, store_new_account
+from socialinbox.accounts_setup import AlreadyConnected, SetupError, reconnect, setup_step, store_new_account
 from socialinbox.browser_sign_in import BrowserSignIn
 from socialinbox.connectors.base import RateLimited
 from socialinbox.domain import Account, Platform
@@ -99,6 +99,7 @@ class GoogleSignIn(BrowserSignIn):
             listener, authorization_request(client_id, listener.redirect_uri, state=state, auth_url=endpoints.auth_url)
         )
 
+    @setup_step
     def _exchange(self, code: str, request: AuthorizationRequest) -> str:
         from socialinbox.connectors.google_session import exchange_code
 
@@ -124,6 +125,7 @@ def begin_google_sign_in(
     return GoogleSignIn(core, client_id.strip(), client_secret.strip(), endpoints or Endpoints())
 
 
+@setup_step
 def connect_google_reviews(
     core: Core, client_id: str, token: str, *, location: str | None = None, endpoints: Endpoints | None = None
 ) -> Account:

@@ -10,7 +10,7 @@ account's settings. Qt-free; every function may block on the network.
 
 from __future__ import annotations
 
-from socialinbox.accounts_setup import AlreadyConnected, SetupError, reconnect, store_new_account
+from socialinbox.accounts_setup import AlreadyConnected, SetupError, reconnect, setup_step, store_new_account
 from socialinbox.connectors.base import AuthError
 from socialinbox.domain import Account, Platform
 from socialinbox.facebook_setup import given_token, page_for
@@ -37,6 +37,7 @@ NOT_LINKED = (
 )
 
 
+@setup_step
 def connect_instagram(core: Core, token: str, *, page: str | None = None, api_base: str | None = None) -> Account:
     """Add the Instagram account linked to a Page: ``token`` is the Page's own, or one that manages it (``page``,
     its name or id, says which when there are several). The Page's own token goes to the keyring."""
@@ -64,6 +65,7 @@ def connect_instagram(core: Core, token: str, *, page: str | None = None, api_ba
     )
 
 
+@setup_step
 def reconnect_instagram(core: Core, account_id: int, token: str) -> Account:
     """Give ``account_id`` a new token (its Page's own, or one that manages the Page): history kept, polling
     resumes. The connector's verify refuses another Page's token, and a Page no longer linked to this account."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from socialinbox.accounts_setup import AlreadyConnected, SetupError, reconnect, store_new_account
+from socialinbox.accounts_setup import AlreadyConnected, SetupError, reconnect, setup_step, store_new_account
 from socialinbox.browser_sign_in import BrowserSignIn
 from socialinbox.connectors.base import AuthError
 from socialinbox.domain import Account, Platform
@@ -56,6 +56,7 @@ class XSignIn(BrowserSignIn):
         listener = LoopbackRedirectListener(state, port=port)
         super().__init__(listener, authorization_request(client_id, state=state, api_base=api_base, port=listener.port))
 
+    @setup_step
     def _exchange(self, code: str, request: AuthorizationRequest) -> str:
         from socialinbox.connectors.x_auth import exchange_code
 
@@ -76,6 +77,7 @@ def begin_x_sign_in(core: Core, client_id: str, *, api_base: str | None = None, 
     )
 
 
+@setup_step
 def connect_x(core: Core, client_id: str, token: str, *, api_base: str | None = None) -> Account:
     """Add the X account ``token`` (a sign-in from ``XSignIn``) belongs to."""
     from socialinbox.connectors.x import build_x
@@ -91,6 +93,7 @@ def connect_x(core: Core, client_id: str, token: str, *, api_base: str | None = 
     return store_new_account(core, Platform.X, f"@{username}", name, settings, X_POLL_INTERVAL_S, token)
 
 
+@setup_step
 def reconnect_x(core: Core, account_id: int, token: str, *, client_id: str | None = None) -> Account:
     """Sign ``account_id`` in again (history kept, polling resumes); refuses a sign-in as another X account."""
     from socialinbox.connectors.x import build_x

@@ -7,6 +7,7 @@ redirects it to the app's loopback listener, exactly the hops a real browser mak
 from __future__ import annotations
 
 import re
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ from socialinbox.accounts_setup import (
     remove_account,
     retry_stored_sign_in,
 )
-from socialinbox.connectors.base import AuthError
+from socialinbox.connectors.base import AuthError, TransientError
 from socialinbox.domain import Health, Platform, Status
 from socialinbox.paths import paths_in
 from socialinbox.secrets import MemorySecretStore, account_key
@@ -77,6 +78,13 @@ def sign_in(core: Core, fake: FakeMastodon, browser: httpx.Client) -> str:
         landed = browser.get(signing_in.browser_url)
         assert landed.status_code == 200 and "close this tab" in landed.text
         return signing_in.token_from_browser(timeout=5)
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (it was free a moment ago): connecting there is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 # --- Mastodon ------------------------------------------------------------------------------------
@@ -267,6 +275,15 @@ def test_a_bot_reconnects_with_its_new_token_but_not_with_another_bots(core, tel
     again = reconnect(core, account.id, renewed)
 
     assert again.health is Health.NEW and core.secrets.get(account_key(account.id)) == renewed
+
+
+def test_one_click_reconnect_says_to_try_again_when_the_server_cannot_be_reached(core, telegram) -> None:
+    account = connect_telegram(core, BOT_TOKEN, api_base=telegram.api_base)
+    core.repository.update_account_settings(account.id, {"api_base": f"http://127.0.0.1:{closed_port()}"})
+    core.connectors.forget(account.id)
+    with pytest.raises(TransientError) as unreachable:
+        retry_stored_sign_in(core, account.id)  # nothing tries it again by itself: the owner clicks again
+    assert str(unreachable.value).endswith("; try again in a moment.") and "will retry" not in str(unreachable.value)
 
 
 class BrokenKeyring(MemorySecretStore):

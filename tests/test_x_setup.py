@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from socialinbox.accounts_setup import AlreadyConnected, SetupError
+from socialinbox.connectors.base import TransientError
 from socialinbox.domain import Platform
 from socialinbox.secrets import account_key
 from socialinbox.wiring import Core
@@ -59,3 +60,16 @@ def test_reconnecting_keeps_the_account_and_refuses_another_x_account(core: Core
     fake.signed_in_as = "1590000000000000009"
     with pytest.raises(SetupError, match="as @rivalbuns"):
         reconnect_x(core, account.id, signed_in(core, fake))
+
+
+def test_trouble_while_signing_in_says_to_try_again_since_nothing_retries_a_sign_in(core: Core, fake: FakeX) -> None:
+    fake.fail("POST token", 503, raw=b"<html>Service Unavailable</html>")
+    with pytest.raises(TransientError) as exchanging:
+        signed_in(core, fake)
+    assert str(exchanging.value) == "X could not complete the sign-in (HTTP 503); try again in a moment."
+    token = signed_in(core, fake)
+    fake.fail("GET me", drop=True)
+    with pytest.raises(TransientError) as connecting:
+        connect_x(core, CLIENT_ID, token, api_base=fake.api_base)
+    assert str(connecting.value).endswith("; try again in a moment.") and "will retry" not in str(connecting.value)
+    assert core.repository.accounts() == []

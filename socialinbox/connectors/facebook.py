@@ -62,6 +62,10 @@ PERSON_TOKEN = (
     "That is a person's access token, not a Page's. In Graph API Explorer, choose your Page under 'User or Page' "
     "and copy the token shown then."
 )
+PAGE_OUT_OF_REACH = (
+    f"{NAME} no longer lets Social Inbox reach the Page (it was deleted or unpublished, or its token no longer reaches "
+    "it). Check on Facebook that the Page is still there and published, then reconnect the Page in Social Inbox."
+)
 MAX_MANAGED_PAGES = 300  # /me/accounts pages read when a person's token is pasted
 COMMENT_FIELDS = "id,message,created_time,from{id,name},parent{id},permalink_url,is_hidden"
 
@@ -131,17 +135,20 @@ class FacebookConnector:
         comment_mark, messenger_mark, polled_at = parse_cursor(cursor)
         now = self.clock.now()
         warnings: list[str] = []
-        comments, comment_mark, response = self._poll_comments(
-            client, token, page, comment_mark, reading_from(comment_mark, polled_at), warnings
-        )
-        messages, messenger_mark, response = read_inbox(
-            self._wire().getter(client, token),
-            page,
-            _messenger(page),
-            messenger_mark,
-            reading_from(messenger_mark, polled_at),
-            warnings,
-        )
+        try:
+            comments, comment_mark, response = self._poll_comments(
+                client, token, page, comment_mark, reading_from(comment_mark, polled_at), warnings
+            )
+            messages, messenger_mark, response = read_inbox(
+                self._wire().getter(client, token),
+                page,
+                _messenger(page),
+                messenger_mark,
+                reading_from(messenger_mark, polled_at),
+                warnings,
+            )
+        except Gone:  # the Page's feed or inbox, not one post or comment (those are passed over)
+            raise AuthError(PAGE_OUT_OF_REACH) from None
         return PollResult(
             messages=tuple(sorted([*comments, *messages], key=lambda message: message.sent_at)),
             cursor=format_cursor(comment_mark, messenger_mark, now),

@@ -41,6 +41,7 @@ from socialinbox.connectors.x_api import (
     minutes,
     not_found_ids,
     parse_time,
+    postponed,
 )
 from socialinbox.connectors.x_dms import DM_FIELDS, dms_due, poll_dms
 from socialinbox.connectors.x_mapping import (
@@ -190,7 +191,7 @@ class XConnector:
             answer = api.get(f"2/users/{shop}/tweets", params)
         except RateLimited as limited:
             until = now + timedelta(seconds=limited.retry_after)
-            warnings.append(f"{NAME} limits reading your own posts; they are read again in {minutes(until - now)}.")
+            warnings.append(postponed(limited, "your own posts"))
             return [], dataclasses.replace(state, own_until=until)
         replies = [post for post in items(answer.body) if replied_to(post)]
         me = {shop: {"id": shop, "username": self.username or shop, "name": self.username or shop}}

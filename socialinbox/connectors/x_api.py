@@ -49,6 +49,10 @@ class Gone(Rejected):
     """The post, the message or the conversation does not exist (any more)."""
 
 
+class OutOfCredits(RateLimited):
+    """HTTP 402 (pay-per-use): the developer app's credits ran out, or its spending cap was reached."""
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Answer:
     body: Mapping[str, Any]
@@ -110,7 +114,7 @@ def x_error(response: httpx.Response, body: Any, token: str, *, now: datetime, s
             "way); will retry."
         )
     if status == 402:  # pay-per-use: the developer app's credits ran out (or its cap was reached)
-        return RateLimited(
+        return OutOfCredits(
             f"{NAME} refused: the developer app has no credits left ({said or 'HTTP 402'}). Top them up in the X "
             "developer console.",
             OUT_OF_CREDITS_BACKOFF_S,
@@ -215,3 +219,12 @@ def iso(moment: datetime) -> str:
 
 def minutes(delta: timedelta) -> str:
     return f"{max(1, round(delta.total_seconds() / 60))} min"
+
+
+def postponed(limited: RateLimited, what: str) -> str:
+    """The warning for a read (``what``: "direct messages") that ``limited`` puts off; when the credits ran out it
+    keeps X's advice to top them up, which a plain rate limit would not give."""
+    wait = minutes(timedelta(seconds=limited.retry_after))
+    if isinstance(limited, OutOfCredits):
+        return f"{limited} {what[:1].upper()}{what[1:]} are read again in {wait}."
+    return f"{NAME} limits reading {what}; they are read again in {wait}."

@@ -13,7 +13,7 @@ import dataclasses
 from datetime import datetime, timedelta
 
 from socialinbox.connectors.base import RateLimited
-from socialinbox.connectors.x_api import NAME, Answer, minutes, parse_time, snowflake_time
+from socialinbox.connectors.x_api import NAME, Answer, parse_time, postponed, snowflake_time
 from socialinbox.connectors.x_mapping import (
     MAX_SEEN_DMS,
     POST_ID,
@@ -57,7 +57,7 @@ def poll_dms(
         events, users, answer = _read_dm_pages(api, state, warnings)
     except RateLimited as limited:
         until = now + timedelta(seconds=limited.retry_after)
-        warnings.append(f"{NAME} limits reading direct messages; they are read again in {minutes(until - now)}.")
+        warnings.append(postponed(limited, "direct messages"))
         return [], dataclasses.replace(state, dm_until=until)
     found: list[RemoteMessage] = []
     fresh = [event for event in events if str(event.get("id")) not in state.dm_seen]

@@ -104,7 +104,8 @@ def token_request(
     if status in (400, 401, 403) and data is not None and (error in _REFUSED_GRANT or status != 400):
         raise AuthError(what)  # not for a proxy's page (no JSON): the sign-in may be fine, so try again later
     if status >= 300:
-        raise TransientError(f"{NAME} could not renew the sign-in (HTTP {status}); will retry.")
+        doing = "renew" if form.get("grant_type") == "refresh_token" else "complete"  # else a first sign-in's code
+        raise TransientError(f"{NAME} could not {doing} the sign-in (HTTP {status}); will retry.")
     return session_from(data, now)
 
 

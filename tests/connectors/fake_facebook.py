@@ -77,6 +77,15 @@ def graph_error(code: int, message: str, *, subcode: int | None = None, kind: st
     return {"error": error | ({"error_subcode": subcode} if subcode is not None else {})}
 
 
+def out_of_reach(object_id: str) -> dict[str, Any]:
+    """Graph's answer about an object that is deleted or that the token cannot reach (code 100, subcode 33)."""
+    message = (
+        f"Unsupported get request. Object with ID '{object_id}' does not exist, cannot be loaded due to missing "
+        "permissions, or does not support this operation."
+    )
+    return graph_error(100, message, subcode=33, kind="GraphMethodException")
+
+
 def _split(path: str) -> tuple[str, str | None]:
     segments = path.removeprefix(f"/{VERSION}/").strip("/").split("/")
     return segments[0], (segments[1] if len(segments) > 1 else None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from socialinbox.connectors.email_mapping import Shop, SubjectThreads, to_remote
 from socialinbox.connectors.email_parse import parse_mail
 from socialinbox.connectors.email_providers import PROVIDERS, guess_provider, hint_for, provider_for
 from socialinbox.domain import Direction, Platform
-from socialinbox.email_setup import EmailServers, servers_for
+from socialinbox.email_setup import EmailServers, connect_email, servers_for
 from tests.conftest import FakeClock
 
 FIXTURES = Path(__file__).parent / "fixtures" / "email"
@@ -58,6 +59,16 @@ def test_a_named_provider_serves_a_custom_domain_and_bad_input_is_explained() ->
         servers_for("cornerbakery.example")
     with pytest.raises(SetupError, match="Unknown provider"):
         servers_for("shop@cornerbakery.example", provider="nope")
+
+
+def test_a_mail_server_that_cannot_be_reached_while_connecting_says_to_try_again(core) -> None:
+    with socket.socket() as probe:  # a loopback port nothing listens on: connecting there is refused at once
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    servers = EmailServers("shop@cornerbakery.example", "127.0.0.1", "127.0.0.1", imap_port=port, smtp_port=port)
+    with pytest.raises(SetupError, match=r"; try again in a moment\. Check the server names") as unreachable:
+        connect_email(core, servers, "app-password")
+    assert "will retry" not in str(unreachable.value) and core.repository.accounts() == []
 
 
 def test_sign_in_advice_is_specific_to_the_provider() -> None:

@@ -37,6 +37,7 @@ from tests.connectors.fake_facebook import (
     USER_TOKEN,
     FakeGraph,
     graph_error,
+    out_of_reach,
 )
 from tests.meta_contract import MetaContract
 
@@ -264,6 +265,13 @@ def test_a_post_deleted_between_feed_and_comments_is_passed_over(fake, client, f
         "GET comments", 400, graph_error(100, "(#100) Object does not exist", subcode=33)
     )  # the newest is read first
     assert texts(facebook.poll(client, TOKEN, None)) == ["on an older post"]
+
+
+@pytest.mark.parametrize("route", ["GET feed", "GET conversations"])
+def test_a_page_graph_can_no_longer_reach_asks_to_check_and_reconnect_it(fake, client, facebook, route) -> None:
+    fake.fail(route, 400, out_of_reach(PAGE_ID))
+    with pytest.raises(AuthError, match=r"deleted or unpublished.*reconnect the Page in Social Inbox"):
+        facebook.poll(client, TOKEN, None)
 
 
 def test_a_burst_larger_than_one_poll_reads_is_capped_and_said(fake, client, facebook, clock) -> None:

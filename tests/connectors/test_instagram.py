@@ -27,7 +27,7 @@ from socialinbox.connectors.http import make_client
 from socialinbox.connectors.instagram import InstagramConnector, build_instagram
 from socialinbox.domain import Direction, OutgoingReply, Platform, Visibility
 from tests.conftest import FakeClock
-from tests.connectors.fake_facebook import ELSEWHERE, graph_error
+from tests.connectors.fake_facebook import ELSEWHERE, graph_error, out_of_reach
 from tests.connectors.fake_instagram import (
     CUSTOMER,
     IG_USER_ID,
@@ -367,11 +367,7 @@ def test_a_missing_permission_asks_to_reconnect_the_instagram_account_not_the_pa
 
 @pytest.mark.parametrize("route", ["GET media", "GET conversations"])
 def test_an_account_the_page_can_no_longer_reach_asks_to_link_it_again(fake, client, instagram, route) -> None:
-    message = (
-        f"Unsupported get request. Object with ID '{IG_USER_ID}' does not exist, cannot be loaded due to missing "
-        "permissions, or does not support this operation."
-    )
-    fake.fail(route, 400, graph_error(100, message, subcode=33, kind="GraphMethodException"))
+    fake.fail(route, 400, out_of_reach(IG_USER_ID))
     with pytest.raises(AuthError, match=r"Linked accounts\), then reconnect the Instagram account"):
         instagram.poll(client, TOKEN, None)
 

@@ -270,6 +270,18 @@ def test_a_rate_limited_dm_read_keeps_the_mentions_and_waits_for_the_reset(fake,
     assert len(fake.requests_to("GET dm_events")) == 1  # not asked again before the reset
 
 
+@pytest.mark.parametrize(("route", "what"), [("GET dm_events", "Direct messages"), ("GET tweets", "Your own posts")])
+def test_credits_running_out_on_a_later_read_still_says_to_top_them_up(fake, client, x, token, route, what) -> None:
+    fake.post(f"@{SHOP} hello")
+    detail = "Your enrolled account does not have any credits to fulfill this request."
+    fake.fail(route, 402, problem(402, "CreditsDepleted", detail, "https://api.x.com/2/problems/credits"))
+    result = x.poll(client, token, None)
+    assert len(result.messages) == 1  # the mentions already read (and paid for) are kept
+    (warning,) = result.warnings
+    assert "no credits left" in warning and "Top them up in the X developer console" in warning
+    assert warning.endswith(f"{what} are read again in 60 min.") and "limits reading" not in warning
+
+
 @pytest.mark.parametrize("v1", [True, False])
 def test_a_429_waits_until_x_rate_limit_reset_in_either_body_shape(fake, client, x, token, clock, v1) -> None:
     fake.v1_rate_limit_body = v1
