@@ -16,6 +16,7 @@ from shots import out_dir_argument, start, throwaway_core
 
 from socialinbox.domain import Visibility
 from socialinbox.ui.app import InboxApp
+from socialinbox.ui.dialogs.templates_dialog import TemplatesDialog
 from socialinbox.wiring import ensure_demo_account
 
 DRAFT = "Actually, as we already said, the croissants were fine when they left. Call 0161 496 0123!!"
@@ -56,13 +57,26 @@ def main(out_dir: Path) -> int:
             save(inbox.window, "composer-tone-check.png")
             inbox.answering.cases.on_take_private()
             dialog = inbox.answering.cases.dialog
-            QTimer.singleShot(300, lambda: (save(dialog, "take-it-private.png"), dialog.close(), templates()))  # type: ignore[union-attr]
+            assert dialog is not None
+
+            def then() -> None:
+                save(dialog, "take-it-private.png")
+                dialog.close()
+                templates()
+
+            QTimer.singleShot(300, then)
 
         def templates() -> None:
             inbox.answering.on_edit_templates()
             dialog = inbox.answering.dialog
-            dialog.body.setPlainText(dialog.body.toPlainText() + " {custmer}")  # type: ignore[union-attr]
-            QTimer.singleShot(300, lambda: (save(dialog, "templates-editor.png"), app.quit()))  # type: ignore[arg-type]
+            assert isinstance(dialog, TemplatesDialog)
+            dialog.body.setPlainText(dialog.body.toPlainText() + " {custmer}")
+
+            def then() -> None:
+                save(dialog, "templates-editor.png")
+                app.quit()
+
+            QTimer.singleShot(300, then)
 
         QTimer.singleShot(300, composer_with_finding)
         app.exec()

@@ -15,6 +15,7 @@ from shots import out_dir_argument, start, throwaway_core
 from socialinbox.domain import Direction, Platform, PollResult, RemoteAuthor, RemoteMessage, Visibility
 from socialinbox.sync.tasks import BackgroundTasks
 from socialinbox.ui.attachment_actions import AttachmentActions
+from socialinbox.ui.inbox_sources import inbox_sources
 from socialinbox.ui.main_window import MainWindow
 from socialinbox.ui.sync_bridge import SyncBridge
 
@@ -48,7 +49,7 @@ def main(out_dir: Path) -> int:
             for who, direction, n, text in mails
         )
         saved = core.repository.save_poll(account.id, PollResult(remote, "1:3"), now)
-        window = MainWindow(core.repository, core.clock.now)
+        window = MainWindow(inbox_sources(lambda: core.repository), core.clock.now)
         bridge = SyncBridge()
         tasks = BackgroundTasks(bridge.publish)
         actions = AttachmentActions.for_core(core, window, bridge, tasks)

@@ -147,6 +147,7 @@ class ConversationPane(QWidget):
         """A feature's row under the composer (the clock's holding-reply box), in the place a start held for it."""
         if self._footer_stand_in is not None:
             self._layout.replaceWidget(self._footer_stand_in, widget)
+            self._footer_stand_in.hide()  # out of the layout now: until deleted it would show wherever it last was
             self._footer_stand_in.deleteLater()
             self._footer_stand_in = None
         else:
@@ -178,6 +179,7 @@ class ConversationPane(QWidget):
 
             self._composer = Composer(self)
             self._layout.replaceWidget(self._composer_slot, self._composer)
+            self._composer_slot.hide()  # as the footer's stand-in
             self._composer_slot.deleteLater()
             self._composer_slot = self._composer
             self._composer.set_conversation(self._conversation)
