@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from tests.faults import HUGE_BODY_BYTES, FaultPlan, Handler, Kind, huge_body, without_length
+from tests.local_server import Loopback
 
 
 class FaultServer:
@@ -27,27 +28,23 @@ class FaultServer:
         self.plan = plan or FaultPlan()
         self.hang_s = hang_s
         self._stopping = threading.Event()
-        self._server = _QuietServer(("127.0.0.1", 0), _FaultRequestHandler)
-        self._server.daemon_threads = True
-        self._server.fault_server = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._loopback = Loopback(_FaultRequestHandler, self, server_class=_QuietServer)
 
     @property
     def host(self) -> str:
-        return f"127.0.0.1:{self._server.server_address[1]}"
+        return self._loopback.url.removeprefix("http://")
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}"
+        return self._loopback.url
 
     def __enter__(self) -> FaultServer:
-        self._thread.start()
+        self._loopback.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
+        self._loopback.stop()
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -72,7 +69,7 @@ class _FaultRequestHandler(BaseHTTPRequestHandler):
         self._serve()
 
     def _serve(self) -> None:
-        server: FaultServer = self.server.fault_server  # type: ignore[attr-defined]
+        server: FaultServer = self.server.fake  # type: ignore[attr-defined]
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         headers = [(k, v) for k, v in self.headers.items() if k.lower() != "host"]

@@ -17,8 +17,13 @@ class Loopback:
     """A ``ThreadingHTTPServer`` on 127.0.0.1 (a port the system picks), one thread per request, served from a
     thread of its own between ``start`` and ``stop``. Its handlers reach ``owner`` as ``self.server.fake``."""
 
-    def __init__(self, handler_class: type[BaseHTTPRequestHandler], owner: object) -> None:
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler_class)
+    def __init__(
+        self,
+        handler_class: type[BaseHTTPRequestHandler],
+        owner: object,
+        server_class: type[ThreadingHTTPServer] = ThreadingHTTPServer,
+    ) -> None:
+        self.server = server_class(("127.0.0.1", 0), handler_class)
         self.server.daemon_threads = True
         self.server.fake = owner  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
