@@ -24,6 +24,7 @@ from socialinbox.connectors.base import (
     Connector,
     ConnectorFactory,
     RateLimited,
+    Rejected,
     RotatesCredentials,
     TransientError,
 )
@@ -189,6 +190,12 @@ class SyncService(AccountWorker):
             return self._problem(account, Health.RATE_LIMITED, str(error), wait)
         except TransientError as error:
             return self._problem(account, Health.TRANSIENT_ERROR, str(error), self._backoff(account))
+        except Rejected as error:
+            # A refusal the connector did not expect while reading (a 404 for the account itself, say): the
+            # platform's own words say more to the owner than "unexpected problem", and the log keeps the trace.
+            log.warning("polling account %s (%s) was refused", account.id, account.platform.value, exc_info=True)
+            detail = f"{error} Retrying later; if it goes on, reconnect the account."
+            return self._problem(account, Health.BROKEN, detail, self._backoff(account))
         except StorageUnavailable:
             raise  # not a bug: poll_account reports it without writing
         except Exception as error:

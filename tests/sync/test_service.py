@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 
 from socialinbox.connectors.base import AuthError, RateLimited, TransientError
+from socialinbox.connectors.x_api import Gone
 from socialinbox.domain import Health, Platform, PollResult
 from socialinbox.storage import ingest
 from tests.fakes import remote_message
@@ -76,6 +77,18 @@ def test_unexpected_connector_bug_is_reported_not_raised(world: SyncWorld, caplo
     report = world.service.poll_account(account)
     assert report.account.health is Health.BROKEN and "KeyError" in report.error
     assert "failed unexpectedly" in caplog.text
+
+
+def test_a_refusal_while_reading_is_told_in_the_platforms_words(
+    world: SyncWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    account = world.add_account(poll_interval_s=60)
+    world.fake(account).script.append(Gone("X says the account @crumbandco does not exist."))
+    report = world.service.poll_account(account)
+    assert report.account.health is Health.BROKEN
+    assert report.error.startswith("X says the account @crumbandco does not exist. Retrying later")
+    assert report.account.next_poll_at == world.clock.now() + timedelta(minutes=2)
+    assert "was refused" in caplog.text
 
 
 def test_one_failing_account_does_not_stop_others(world: SyncWorld) -> None:
