@@ -18,7 +18,8 @@ from pytestqt.qtbot import QtBot
 from socialinbox.domain import Contact, Conversation, Platform, Status, Visibility
 from socialinbox.storage.paging import PageAfter
 from socialinbox.storage.problems import StorageProblem, StorageUnavailable
-from socialinbox.ui.models.inbox_model import ConversationRole, Deliver, InboxModel, preview_line
+from socialinbox.ui.models.conversation_text import preview_line
+from socialinbox.ui.models.inbox_model import ConversationRole, Deliver, InboxModel
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 OPEN = frozenset({Status.NEEDS_REPLY, Status.WAITING})

@@ -35,11 +35,10 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from socialinbox.domain import PLATFORM_LABELS, Conversation, Visibility
+from socialinbox.domain import Conversation
 from socialinbox.storage.problems import StorageUnavailable
 from socialinbox.ui.models import plain_tooltip
-from socialinbox.ui.timefmt import local_time, spoken_age
-from socialinbox.ui.views.platform_style import STATUS_LABELS
+from socialinbox.ui.models.conversation_text import preview_line, spoken, tooltip
 
 if TYPE_CHECKING:  # a type only: the inbox's first paint needs no database layer loaded (B4)
     from socialinbox.storage.paging import PageAfter
@@ -62,18 +61,8 @@ _Probe = tuple[Any, ...]
 
 SLICE_S = 0.010  # the longest one slice of a big batch of upserts may hold the GUI thread
 SLICED_ABOVE = 400  # conversations in one batch; fewer are applied at once
-_TOOLTIP_PREVIEW_CHARS = 500
-_SPOKEN_PREVIEW_CHARS = 200
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-
-
-def preview_line(conversation: Conversation) -> str:
-    """The first non-empty line of the preview: what fits in one row."""
-    for line in conversation.preview.splitlines():
-        if line.strip():
-            return line.strip()
-    return ""
 
 
 def _utc_now() -> datetime:
@@ -387,9 +376,9 @@ class InboxModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{conversation.contact.name} — {preview_line(conversation)}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return plain_tooltip(self._tooltip(conversation))
+            return plain_tooltip(tooltip(conversation, self._now(), self._tz))
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return self._spoken(conversation)
+            return spoken(conversation, self._now(), self._tz)
         return None
 
     def roleNames(self) -> dict[int, QByteArray]:
@@ -398,32 +387,3 @@ class InboxModel(QAbstractListModel):
         names[int(Qt.ItemDataRole.AccessibleTextRole)] = QByteArray(b"accessibleText")
         names[ConversationRole] = QByteArray(b"conversation")
         return names
-
-    # --- text ------------------------------------------------------------------------------
-
-    def _spoken(self, conversation: Conversation) -> str:
-        kind = "Private" if conversation.visibility is Visibility.PRIVATE else "Public"
-        age = spoken_age(conversation.last_message_at, self._now(), self._tz)
-        unread = f", {conversation.unread} unread" if conversation.unread else ""
-        status = STATUS_LABELS[conversation.status].lower()
-        preview = preview_line(conversation)[:_SPOKEN_PREVIEW_CHARS]
-        return (
-            f"{kind} message from {conversation.contact.name} on {PLATFORM_LABELS[conversation.platform]}, "
-            f"{age}, {status}{unread}: {preview}"
-        )
-
-    def _tooltip(self, conversation: Conversation) -> str:
-        now = self._now()
-        contact = conversation.contact
-        facts = [PLATFORM_LABELS[conversation.platform], conversation.visibility.value]
-        facts.append(STATUS_LABELS[conversation.status].lower())
-        if conversation.unread:
-            facts.append(f"{conversation.unread} unread")
-        lines = [f"{contact.name} ({contact.handle})", " · ".join(facts)]
-        lines.append(f"Last message: {local_time(conversation.last_message_at, now, self._tz)}")
-        if conversation.waiting_since is not None:
-            lines.append(f"Waiting since: {local_time(conversation.waiting_since, now, self._tz)}")
-        if conversation.snoozed_until is not None:
-            lines.append(f"Snoozed until: {local_time(conversation.snoozed_until, now, self._tz)}")
-        preview = conversation.preview[:_TOOLTIP_PREVIEW_CHARS]
-        return "\n".join(lines) + (f"\n\n{preview}" if preview else "")

@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from socialinbox.domain import Conversation, Visibility
-from socialinbox.ui.models.inbox_model import ConversationRole, preview_line
+from socialinbox.ui.models.conversation_text import preview_line
+from socialinbox.ui.models.inbox_model import ConversationRole
 from socialinbox.ui.timefmt import relative_age
 from socialinbox.ui.views.platform_style import (
     STATUS_LABELS,
