@@ -15,6 +15,7 @@ from socialinbox.domain import Health, Platform, PollResult, RateBudget
 from socialinbox.ui.dialogs.account_health import AccountHealthDialog
 from socialinbox.ui.dialogs.account_page import PageContext
 from socialinbox.ui.dialogs.add_account_dialog import AddAccountDialog
+from socialinbox.ui.dialogs.instagram_page import InstagramPage
 
 
 def main(out_dir: Path) -> int:
@@ -34,6 +35,12 @@ def main(out_dir: Path) -> int:
             dialog.show_platform(platform)
             app.processEvents()
             dialog.grab().save(str(out_dir / f"add-account-{name}.png"))
+        instagram = dialog.page_for(Platform.INSTAGRAM)
+        assert isinstance(instagram, InstagramPage)
+        dialog.show_platform(Platform.INSTAGRAM)
+        instagram.without_page.click()  # the way in for an account without a Facebook Page
+        app.processEvents()
+        dialog.grab().save(str(out_dir / "add-account-instagram-login.png"))
         dialog.close()
         now = core.clock.now()
         account = core.repository.add_account(

@@ -32,18 +32,21 @@ def register(platforms: Any) -> None:
 
 def register_page_command(
     platforms: Any, name: str, summary: str, intro: str, help_text: str, run: Callable[[Core, argparse.Namespace], int]
-) -> None:
-    """``accounts add <name>`` for a channel signed in with a Facebook Page's token (Facebook, Instagram)."""
-    command = platforms.add_parser(
+) -> argparse.ArgumentParser:
+    """``accounts add <name>`` for a channel signed in with a Facebook Page's token (Facebook, Instagram); the
+    command, for a channel's own options. ``help_text``'s paragraphs are separated by blank lines."""
+    paragraphs = "\n\n".join(textwrap.fill(paragraph, 100) for paragraph in help_text.split("\n\n"))
+    command: argparse.ArgumentParser = platforms.add_parser(
         name,
         help=summary,
-        description=f"{intro} The access token is read from standard input.\n\n{textwrap.fill(help_text, 100)}",
+        description=f"{intro} The access token is read from standard input.\n\n{paragraphs}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     command.add_argument("--page", help="which Page, by name or id, when the token manages several")
     command.add_argument("--api-base", help="another Graph API address (a pinned version, or a test server)")
     command.add_argument("--reconnect", type=int, metavar="ACCOUNT_ID", help="give this account its new token")
     command.set_defaults(run=run)
+    return command
 
 
 def add_facebook(core: Core, args: argparse.Namespace) -> int:

@@ -1,5 +1,6 @@
-"""The Graph API wire for the Facebook connector and the Instagram one (which reaches Instagram through the Page):
-one request, its error envelope and usage headers (their cursor is ``watermark``'s).
+"""The Graph API wire for the Facebook connector and the Instagram ones (through the Page on ``graph.facebook.com``,
+or with an Instagram token on ``graph.instagram.com``): one request, its error envelope and usage headers (their
+cursor is ``watermark``'s).
 
 Graph answers errors as ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}``, and throttling
 usually comes as HTTP 400/403 with a throttling code rather than 429, so the status alone says little: the code
@@ -47,8 +48,9 @@ _SEND_PERMISSIONS = "pages_manage_engagement (comments) and pages_messaging (Mes
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Voice:
-    """How Graph's errors are told to the owner: a Facebook Page and an Instagram account reached through it share the
-    wire and the error codes, but not the name, the permissions to grant or the inbox the 24-hour rule is about."""
+    """How Graph's errors are told to the owner: a Facebook Page and an Instagram account (reached through the Page or
+    with a token of its own) share the wire and the error codes, but not the name, the permissions to grant, whose
+    sign-in it is or the inbox the 24-hour rule is about."""
 
     name: str
     reconnect: str
@@ -57,6 +59,7 @@ class Voice:
     send_permissions: str
     account: str = "the Page"  # what the owner reconnects in Social Inbox to grant a missing permission
     inbox: str = "Messenger messages from the Page"  # what a person may be unable to receive (code 551)
+    signed_in: str = "the Page"  # whose sign-in the token is, and who may no longer see an object
 
 
 FACEBOOK = Voice(NAME, _RECONNECT, _OUTSIDE_WINDOW, _READ_PERMISSIONS, _SEND_PERMISSIONS)
@@ -154,21 +157,16 @@ def graph_error(
         waiting = max(1, round(seconds / 60))
         return RateLimited(f"{voice.name} asked us to slow down ({said}); waiting {waiting} min.", seconds)
     if code == 100 and subcode == 33:
-        return Gone(f"The {voice.name} comment or post was deleted, or the Page can no longer see it.")
+        return Gone(f"The {voice.name} comment or post was deleted, or {voice.signed_in} can no longer see it.")
     if code == 10 and (subcode in OUTSIDE_WINDOW_SUBCODES or "allowed window" in said.lower()):
         return Rejected(voice.outside_window)
     if code == 551:
         return Rejected(f"This person can't get {voice.inbox} right now ({said}).")
     if code == 10 or 200 <= code <= 299:
+        lacking = f"{voice.name} refused: {voice.signed_in}'s sign-in lacks a permission ({said})."
         if sending:
-            return Rejected(
-                f"{voice.name} refused: the Page's sign-in lacks a permission ({said}). Reconnect {voice.account} "
-                f"and grant {voice.send_permissions}."
-            )
-        return AuthError(
-            f"{voice.name} refused: the Page's sign-in lacks a permission ({said}). Reconnect {voice.account} and "
-            f"grant {voice.read_permissions}."
-        )
+            return Rejected(f"{lacking} Reconnect {voice.account} and grant {voice.send_permissions}.")
+        return AuthError(f"{lacking} Reconnect {voice.account} and grant {voice.read_permissions}.")
     if code in (1, 2) or status >= 500 or error.get("is_transient") is True:
         return _trouble(f"{voice.name} is having trouble ({said})", sending)
     if sending:

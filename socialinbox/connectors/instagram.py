@@ -15,6 +15,11 @@ Endpoints (contract-tested against the facebook-business-sdk specs in ``../share
 The cursor is Facebook's (a watermark for comments, one for direct messages, when it was written) plus each listed
 media's comment count and when it last changed. ``paging.next`` is never followed: the token goes only to the
 configured server. Mentions on other people's posts need webhooks, which a desktop app cannot receive.
+
+The other way in, for an account without a Facebook Page ("Instagram Login", ``instagram_login``), builds on this
+class: the same reading and sending, reached at ``graph.instagram.com/me`` with the account's own token. Its hooks
+are ``_account``, ``_media_owner``, ``_inbox_owner``, ``_signed_in`` (the token a call goes out with), ``_voice`` and
+``_unreachable``.
 """
 
 from __future__ import annotations
@@ -70,6 +75,7 @@ from socialinbox.domain import (
 )
 from socialinbox.limits import measure
 
+LOGIN_INSTAGRAM = "instagram"  # the settings' "login" of an account reached with its own Instagram token
 MEDIA_LIMIT = 25
 COMMENT_PAGE_LIMIT = 50
 MAX_COMMENT_PAGES_PER_MEDIA = 4  # bounds one poll; a media with more comments than this gets a warning
@@ -117,7 +123,7 @@ class InstagramConnector:
     def verify(self, client: httpx.Client, token: str) -> str:
         """The account's username, once the token is the linked Page's and the Page is still linked to it."""
         FacebookConnector(self.page_id, self.api_base, self.clock).verify(client, token)  # the Page's own token
-        ig_user = self._ids()[0]
+        ig_user = self._account()
         linked = self.linked_account(client, token)
         if linked is None or linked[0] != ig_user:
             raise AuthError(
@@ -127,7 +133,8 @@ class InstagramConnector:
         return linked[1]
 
     def poll(self, client: httpx.Client, token: str, cursor: str | None) -> PollResult:
-        ig_user, page = self._ids()
+        owner = self._inbox_owner()
+        token = self._signed_in(client, token)
         comment_mark, dm_mark, polled_at = parse_cursor(cursor)
         seen_before = parse_seen(cursor_data(cursor).get("media"))
         now = self.clock.now()
@@ -139,13 +146,9 @@ class InstagramConnector:
             )
             getter = self._wire().getter(client, token)
             dm_reading = reading_from(dm_mark, polled_at)
-            messages, dm_mark, response = read_inbox(getter, page, self._inbox(), dm_mark, dm_reading, warnings)
-        except Gone:  # the account's media or the Page's inbox, not one comment (those are passed over)
-            raise AuthError(
-                f"{NAME} no longer lets the Facebook Page reach the account {self.username or ig_user} (it "
-                "was unlinked from the Page, switched to a personal account or deleted). Link it to the Page again "
-                "in the Page's settings (Linked accounts), then reconnect the Instagram account."
-            ) from None
+            messages, dm_mark, response = read_inbox(getter, owner, self._inbox(), dm_mark, dm_reading, warnings)
+        except Gone:  # the account's media or its inbox, not one comment (those are passed over)
+            raise AuthError(self._unreachable()) from None
         return PollResult(
             messages=tuple(sorted([*comments, *messages], key=lambda message: message.sent_at)),
             cursor=format_cursor(comment_mark, dm_mark, now, media=format_seen(seen)),
@@ -154,17 +157,18 @@ class InstagramConnector:
         )
 
     def send(self, client: httpx.Client, token: str, reply: OutgoingReply) -> SentReply:
-        _, page = self._ids()
+        owner = self._inbox_owner()
         if not reply.text.strip():
             raise Rejected("The reply is empty.")
         private = reply.visibility is Visibility.PRIVATE
         length = measure(reply.text, Platform.INSTAGRAM, private=private)
         if length.over:
             raise Rejected(f"The reply has {length.used} {length.unit}; {NAME} allows {length.limit}. Shorten it.")
+        token = self._signed_in(client, token)
         if private:
             recipient = self._recipient(client, token, reply)
             body = {"recipient": recipient, "message": {"text": reply.text}}
-            data, _ = self._wire().post(client, token, f"{page}/messages", json_body=body)
+            data, _ = self._wire().post(client, token, f"{owner}/messages", json_body=body)
             sent_id = data.get("message_id")
         else:
             data, _ = self._wire().post(client, token, f"{reply_comment(reply)}/replies", form={"message": reply.text})
@@ -174,11 +178,12 @@ class InstagramConnector:
         return SentReply(remote_id=sent_id, sent_at=self.clock.now())
 
     def find_sent(self, client: httpx.Client, token: str, reply: OutgoingReply) -> SentReply | None:
-        ig_user, page = self._ids()
+        ig_user, owner = self._account(), self._inbox_owner()
+        token = self._signed_in(client, token)
         now = self.clock.now()
         if reply.visibility is Visibility.PRIVATE:
             return find_in_inbox(
-                self._wire().getter(client, token), page, self._inbox(), reply_igsid(reply), reply.text, now
+                self._wire().getter(client, token), owner, self._inbox(), reply_igsid(reply), reply.text, now
             )
         params = {"fields": _REPLY_FIELDS, "limit": str(COMMENT_PAGE_LIMIT)}
         data, _ = self._wire().get(client, token, f"{reply_comment(reply)}/replies", params)
@@ -187,7 +192,7 @@ class InstagramConnector:
     def original_exists(self, client: httpx.Client, token: str, remote_id: str) -> bool:
         if not IG_ID.match(remote_id):
             return True  # direct message ids: Graph cannot look those up, and deleting one unsends it
-        return self._wire().exists(client, token, remote_id)
+        return self._wire().exists(client, self._signed_in(client, token), remote_id)
 
     # --- comments ---------------------------------------------------------------------------------------------
 
@@ -202,7 +207,7 @@ class InstagramConnector:
         warnings: list[str],
     ) -> tuple[list[RemoteMessage], Watermark | None, dict[str, Seen], httpx.Response]:
         params = {"fields": MEDIA_FIELDS, "limit": str(MEDIA_LIMIT)}
-        listing, response = self._wire().get(client, token, f"{self._ids()[0]}/media", params)
+        listing, response = self._wire().get(client, token, f"{self._media_owner()}/media", params)
         found: list[RemoteMessage] = []
         read: list[tuple[datetime, str]] = []
         seen: dict[str, Seen] = {}
@@ -283,9 +288,9 @@ class InstagramConnector:
         comment = reply.taken_from
         if comment is None or not IG_ID.match(comment):
             return {"id": igsid}
-        ig_user, page = self._ids()
+        ig_user, owner = self._account(), self._inbox_owner()
         now = self.clock.now()
-        messages = conversation_with(self._wire().getter(client, token), page, self._inbox(), igsid)
+        messages = conversation_with(self._wire().getter(client, token), owner, self._inbox(), igsid)
         if any(now - when <= MESSAGING_WINDOW for when in _times(messages, igsid)):
             return {"id": igsid}
         try:
@@ -304,21 +309,49 @@ class InstagramConnector:
             raise AuthError(f"The {NAME} account does not know its Facebook Page; reconnect it.")
         return self.page_id
 
-    def _ids(self) -> tuple[str, str]:
-        """(Instagram account id, Page id)."""
-        page = self._page()
-        if not self.ig_user_id or not IG_ID.match(self.ig_user_id):
-            raise AuthError(f"The {NAME} account does not know its {NAME} id; reconnect it.")
-        return self.ig_user_id, page
+    def _account(self) -> str:
+        """The Instagram account's id (here reached through its Page, which must be known too)."""
+        self._page()
+        return known_account(self.ig_user_id)
+
+    def _media_owner(self) -> str:
+        """Where the account's media are listed: the account itself."""
+        return self._account()
+
+    def _inbox_owner(self) -> str:
+        """Where the account's direct conversations are read and its messages sent: the Page."""
+        self._account()
+        return self._page()
+
+    def _signed_in(self, client: httpx.Client, token: str) -> str:
+        """The token a call goes out with: the Page's, as stored."""
+        return token
+
+    def _voice(self) -> Voice:
+        return VOICE
+
+    def _unreachable(self) -> str:
+        """What the owner is told when Graph can no longer reach the account's media or inbox at all."""
+        return (
+            f"{NAME} no longer lets the Facebook Page reach the account {self.username or self.ig_user_id} (it "
+            "was unlinked from the Page, switched to a personal account or deleted). Link it to the Page again "
+            "in the Page's settings (Linked accounts), then reconnect the Instagram account."
+        )
 
     def _shop(self) -> Shop:
-        return Shop(self._ids()[0], self.username)
+        return Shop(self._account(), self.username)
 
     def _inbox(self) -> Inbox:
-        return Inbox("instagram", self._ids()[0], DM_PREFIX, NAME, "direct message")
+        return Inbox("instagram", self._account(), DM_PREFIX, NAME, "direct message")
 
     def _wire(self) -> GraphWire:
-        return GraphWire(self.api_base, self.clock, VOICE)
+        return GraphWire(self.api_base, self.clock, self._voice())
+
+
+def known_account(ig_user_id: str | None) -> str:
+    if not ig_user_id or not IG_ID.match(ig_user_id):
+        raise AuthError(f"The {NAME} account does not know its {NAME} id; reconnect it.")
+    return ig_user_id
 
 
 def _times(messages: list[Json], sender: str) -> list[datetime]:
@@ -336,7 +369,12 @@ def _times(messages: list[Json], sender: str) -> list[datetime]:
 
 def build_instagram(settings: Mapping[str, Any], clock: Clock) -> InstagramConnector:
     """The ConnectorFactory for Instagram: settings ``page_id``, ``ig_user_id``, ``username`` and, for tests,
-    ``api_base``."""
+    ``api_base``. ``"login": "instagram"`` marks an account without a Facebook Page (``instagram_login``); without
+    it, the account is reached through its Page."""
+    if settings.get("login") == LOGIN_INSTAGRAM:
+        from socialinbox.connectors.instagram_login import build_instagram_login
+
+        return build_instagram_login(settings, clock)
 
     def text(key: str) -> str | None:
         value = settings.get(key)

@@ -29,9 +29,8 @@ class FacebookPage(FormPage):
     def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.api_base: str | None = None  # the Graph API's address; only tests point elsewhere
-        for text in self.paragraphs:
-            self.add_paragraph(text)
-        form = QFormLayout()
+        self.help_labels = [self.add_paragraph(text) for text in self.paragraphs]
+        self.form = form = QFormLayout()
         self.token = QLineEdit(self)
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
         self.token.setPlaceholderText("EAAB…")
