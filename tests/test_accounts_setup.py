@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -299,3 +300,30 @@ def test_an_account_whose_token_cannot_be_kept_is_not_left_behind(tmp_path, tele
         assert core.repository.accounts() == []
     finally:
         core.close()
+
+
+# Set-up entry points that reach a platform while the owner waits, and say so themselves, or reach none.
+_OWN_WORDING = {
+    "socialinbox.email_setup.connect_email": "wraps every connector error in a SetupError through try_again",
+    "socialinbox.google_reviews_setup.begin_google_sign_in": "checks the client id and secret; no request",
+    "socialinbox.google_reviews_setup.reconnect_google_reviews": "its requests go through reconnect, a setup_step",
+    "socialinbox.x_setup.begin_x_sign_in": "opens the loopback listener; no request",
+}
+
+
+def test_every_connect_reconnect_and_begin_step_says_try_again_rather_than_will_retry() -> None:
+    """A set-up function added without ``setup_step`` would tell the owner "will retry" where nothing retries."""
+    import importlib
+    import inspect
+
+    root = Path(__file__).resolve().parent.parent / "socialinbox"
+    unwrapped = []
+    for path in sorted(root.glob("*_setup.py")):
+        module = importlib.import_module(f"socialinbox.{path.stem}")
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            steps = name.startswith(("connect_", "reconnect", "begin_"))
+            qualified = f"{module.__name__}.{name}"
+            mine = function.__module__ == module.__name__ and qualified not in _OWN_WORDING
+            if steps and mine and not hasattr(function, "__wrapped__"):
+                unwrapped.append(qualified)
+    assert unwrapped == []
