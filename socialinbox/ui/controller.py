@@ -53,6 +53,7 @@ class TeamReading:
     """One team refresh, read on the task runner."""
 
     conversations: list[Conversation]  # the loaded rows and the newest conversations, as they are now
+    gone_ids: list[int]  # loaded rows no longer in the database (a teammate removed their account, a chat joined)
     newest_id: int  # where the database stood (``TeamNews.read_up_to``)
     unheard_ids: list[int]  # customers' messages above the floor, less those told when the reading began
     messages: list[Message]  # the newest few of them, to tell one by one
@@ -63,14 +64,16 @@ def read_the_team(
 ) -> TeamReading:
     """What a team's other copies changed: conversations, and the customers' messages above ``floor`` (none on the
     first reading, which only marks where the database stands)."""
-    conversations = [*repository.conversations(limit=TEAM_REFRESH_NEWEST), *repository.conversations_now(loaded_ids)]
+    loaded = repository.conversations_now(loaded_ids)
+    gone = sorted(set(loaded_ids) - {conversation.id for conversation in loaded})
+    conversations = [*repository.conversations(limit=TEAM_REFRESH_NEWEST), *loaded]
     if floor is None:
-        return TeamReading(conversations, repository.newest_message_id(), [], [])
+        return TeamReading(conversations, gone, repository.newest_message_id(), [], [])
     above = repository.inbound_ids_after(floor)
     unheard = [message_id for message_id in above if message_id not in told]
     messages = repository.messages_by_id(unheard[-MAX_SEPARATE_NOTIFICATIONS:])  # more are told as a count
     conversations += repository.conversations_now(sorted({m.conversation_id for m in messages}))
-    return TeamReading(conversations, max(above, default=floor), unheard, messages)
+    return TeamReading(conversations, gone, max(above, default=floor), unheard, messages)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -183,6 +186,7 @@ class InboxController(QObject):
         if result.name == "team-view":
             if result.ok:  # a server that is down is for the polls to report, not for this every half minute
                 reading: TeamReading = result.value
+                self._window.inbox_model.remove_ids(reading.gone_ids)
                 self._apply_conversations(self._window.inbox_model.differing(reading.conversations))
                 self.refresh_counts()  # a teammate may have changed conversations this window has not loaded
                 self._tell_the_teams_news(reading)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
+from sqlalchemy import text
 
 from socialinbox.domain import Direction, PollResult, Status, SyncReport
 from socialinbox.paths import paths_in
@@ -49,6 +50,21 @@ def test_a_teammates_done_and_new_customer_appear_in_the_list(inbox_app: InboxAp
     qtbot.waitUntil(
         lambda: first.id not in model.conversation_ids() and new_id in model.conversation_ids(), timeout=10_000
     )
+
+
+def test_a_conversation_gone_from_the_shared_database_leaves_the_list(inbox_app: InboxApp, qtbot: QtBot) -> None:
+    """A teammate removed the account it came from, or it joined another chat: the refresh reads it as gone."""
+    model = inbox_app.window.inbox_model
+    gone = model.conversation_at(model.rowCount() - 1)
+    assert gone is not None
+    engine = make_engine(sqlite_url(inbox_app.core.paths.database))  # another copy, same database
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM message WHERE conversation_id = :id"), {"id": gone.id})
+        connection.execute(text("DELETE FROM conversation WHERE id = :id"), {"id": gone.id})
+
+    inbox_app.controller.refresh_from_the_team()
+
+    qtbot.waitUntil(lambda: gone.id not in model.conversation_ids(), timeout=10_000)
 
 
 def test_only_a_shared_database_is_read_again_on_a_timer(inbox_app: InboxApp) -> None:
