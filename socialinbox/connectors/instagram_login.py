@@ -45,6 +45,7 @@ from socialinbox.connectors.http import request_json
 from socialinbox.connectors.instagram import VOICE, InstagramConnector, known_account
 from socialinbox.connectors.instagram_mapping import IG_ID, NAME
 from socialinbox.connectors.session_cache import SessionCache
+from socialinbox.connectors.watermark import parse_time
 from socialinbox.domain import Clock, SystemClock
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ class InstagramToken:
             if not isinstance(access, str) or not access:
                 raise TypeError("no token")
             expires = blob.get("expires_at")
-            return cls(access, _time(blob["obtained_at"]), _time(expires) if expires is not None else None)
+            return cls(access, parse_time(blob["obtained_at"]), parse_time(expires) if expires is not None else None)
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             raise AuthError(UNREADABLE) from None
 
@@ -234,10 +235,3 @@ def build_instagram_login(settings: Mapping[str, Any], clock: Clock | None = Non
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
-
-
-def _time(value: Any) -> datetime:
-    moment = datetime.fromisoformat(str(value))
-    if moment.tzinfo is None:
-        raise ValueError("a time without a zone")
-    return moment.astimezone(UTC)
