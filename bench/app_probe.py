@@ -275,7 +275,7 @@ def run_app(args: argparse.Namespace, started: float) -> None:
 IMPORT_STEPS = (
     ("the core (wiring, the first screen)", ("socialinbox.wiring",)),
     ("the main window", ("socialinbox.ui.main_window",)),
-    ("run_app's first stage, the clock", ("socialinbox.ui.app", "socialinbox.ui.single_instance")),
+    ("run_app's first stage, the clock", ("socialinbox.ui.app", "socialinbox.ui.instance_lock")),
     ("SQLAlchemy Core", ("sqlalchemy",)),
     ("SQLAlchemy ORM", ("sqlalchemy.orm",)),
     ("SQLModel + pydantic", ("sqlmodel",)),
@@ -286,6 +286,7 @@ IMPORT_STEPS = (
         "the rest of the app",
         (
             "socialinbox.ui.desktop_features",
+            "socialinbox.ui.single_instance",
             "socialinbox.ui.accounts_controller",
             "socialinbox.ui.answering",
             "socialinbox.ui.clock",

@@ -31,6 +31,11 @@ class AppPaths:
         return self.data_dir / "triage-priorities.json"
 
     @property
+    def instance_lock(self) -> Path:
+        """Held by the copy of the app running on this folder (``ui/instance_lock.py``)."""
+        return self.data_dir / "socialinbox.lock"
+
+    @property
     def log_file(self) -> Path:
         return self.log_dir / "socialinbox.log"
 

@@ -11,6 +11,7 @@ The logging filter sits on the handlers (not the loggers), so records from every
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -29,19 +30,39 @@ MASK = "[redacted]"
 EMAIL_MASK = "[e-mail]"
 MIN_SECRET_LENGTH = 6  # shorter values are too likely to be ordinary words or numbers in a log line
 
-_HEADER_SECRET = re.compile(
-    r"(?i)\b((?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?)(?:(bearer|basic|token|digest|dpop)\s+)?([^\s'\",;]+)"
-)
-_COOKIE = re.compile(r"(?i)\b((?:set-)?cookie['\"]?\s*[:=]\s*['\"]?)([^'\"\r\n]+)")
-_PAIR_SECRET = re.compile(
-    r"(?i)(?<![\w-])((?:app_?|client_|api_?|access_|refresh_|id_|session_)?(?:password|passwd|secret|token|key|jwt)"
-    r"|accessJwt|refreshJwt|code_verifier|apikey|session)(['\"]?\s*[:=]\s*['\"]?)([^\s'\"&,;}<>]+)"
-)
-_QUERY_CODE = re.compile(r"([?&](?:code|access_token|token|password)=)([^&\s'\"#]+)")
-_URL_CREDENTIALS = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@", re.IGNORECASE)
-_BOT_TOKEN = re.compile(r"(?<!\d)\d{5,20}:[A-Za-z0-9_-]{30,}")  # also inside Telegram's "/bot<token>/"
-_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
-_EMAIL = re.compile(r"(?<![@\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
+Replacement = str | Callable[["re.Match[str]"], str]
+
+
+@functools.cache
+def _shapes() -> tuple[tuple[re.Pattern[str], Replacement], ...]:
+    """The secret shapes, in the order they are applied. Compiled on the first redaction, not at import: a start
+    imports this module before its window paints and usually has nothing to redact by then (docs/performance.md)."""
+    return (
+        (
+            re.compile(
+                r"(?i)\b((?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?)(?:(bearer|basic|token|digest|dpop)\s+)?"
+                r"([^\s'\",;]+)"
+            ),
+            lambda m: f"{m[1]}{m[2] + ' ' if m[2] else ''}{MASK}",
+        ),
+        (re.compile(r"(?i)\b((?:set-)?cookie['\"]?\s*[:=]\s*['\"]?)([^'\"\r\n]+)"), lambda m: f"{m[1]}{MASK}"),
+        (
+            re.compile(
+                r"(?i)(?<![\w-])((?:app_?|client_|api_?|access_|refresh_|id_|session_)?"
+                r"(?:password|passwd|secret|token|key|jwt)"
+                r"|accessJwt|refreshJwt|code_verifier|apikey|session)(['\"]?\s*[:=]\s*['\"]?)([^\s'\"&,;}<>]+)"
+            ),
+            lambda m: f"{m[1]}{m[2]}{MASK}",
+        ),
+        (re.compile(r"([?&](?:code|access_token|token|password)=)([^&\s'\"#]+)"), lambda m: f"{m[1]}{MASK}"),
+        (
+            re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@", re.IGNORECASE),
+            lambda m: f"{m[1]}{MASK}@",
+        ),
+        (re.compile(r"(?<!\d)\d{5,20}:[A-Za-z0-9_-]{30,}"), MASK),  # also inside Telegram's "/bot<token>/"
+        (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"), MASK),  # a JWT
+        (re.compile(r"(?<![@\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"), EMAIL_MASK),
+    )
 
 
 class Redactor:
@@ -62,14 +83,9 @@ class Redactor:
             known = sorted(self._known, key=len, reverse=True)  # longest first: a secret may contain another
         for secret in known:
             text = text.replace(secret, MASK)
-        text = _HEADER_SECRET.sub(lambda m: f"{m[1]}{m[2] + ' ' if m[2] else ''}{MASK}", text)
-        text = _COOKIE.sub(lambda m: f"{m[1]}{MASK}", text)
-        text = _PAIR_SECRET.sub(lambda m: f"{m[1]}{m[2]}{MASK}", text)
-        text = _QUERY_CODE.sub(lambda m: f"{m[1]}{MASK}", text)
-        text = _URL_CREDENTIALS.sub(lambda m: f"{m[1]}{MASK}@", text)
-        text = _BOT_TOKEN.sub(MASK, text)
-        text = _JWT.sub(MASK, text)
-        return _EMAIL.sub(EMAIL_MASK, text)
+        for shape, replacement in _shapes():
+            text = shape.sub(replacement, text)
+        return text
 
     def __repr__(self) -> str:
         return f"Redactor({len(self._known)} known secrets)"  # never the secrets themselves

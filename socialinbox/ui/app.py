@@ -14,7 +14,6 @@ import linecache
 import logging
 import sys
 from collections.abc import Callable
-from importlib import resources
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
@@ -286,6 +285,8 @@ def tell_the_inbox_cannot_open(error: StorageUnavailable, parent: QWidget | None
 
 
 def _icon_path() -> str:
+    from importlib import resources  # after the first paint: importing it costs a start about 2% (B4)
+
     return str(resources.files("socialinbox") / "resources" / "icons" / "socialinbox.svg")
 
 
@@ -296,7 +297,7 @@ def run_app(
         from socialinbox.ui.smoke_test import run_smoke_test
 
         return run_smoke_test()
-    from socialinbox.ui.single_instance import claim_instance, startup_request
+    from socialinbox.ui.instance_lock import FolderLock
     from socialinbox.ui.theme import ThemeFollower
 
     existing = QApplication.instance()
@@ -305,9 +306,13 @@ def run_app(
     app.setDesktopFileName("socialinbox")
     app.setQuitOnLastWindowClosed(False)
     # A second start on the same data folder hands its request to the running copy and ends here.
-    instance = claim_instance(paths, startup_request(demo=demo, open_conversation=open_conversation))
-    if instance is None:
-        return 0
+    lock = FolderLock(paths)
+    if not lock.take():
+        from socialinbox.ui.single_instance import hand_over, startup_request
+
+        if hand_over(paths, startup_request(demo=demo, open_conversation=open_conversation)):
+            return 0
+        log.warning("another copy holds %s but does not answer; opening anyway", paths.instance_lock)
     try:
         core = build_core(paths, first_screen=True)  # the repository opens after the first paint, if it can
     except StorageUnavailable as error:  # locked, full, read-only, or an upgrade that failed and was undone
@@ -332,7 +337,7 @@ def run_app(
     def start_the_rest() -> None:
         from socialinbox.ui.desktop_features import start_desktop_session  # Preferences, Help: after the paint
 
-        session.extend(start_desktop_session(app, inbox, instance, theme=theme))  # crash notice, later starts
+        session.extend(start_desktop_session(app, inbox, theme=theme))  # crash notice, later starts
         if inbox.tray is None:
             app.setQuitOnLastWindowClosed(True)
         inbox.start(show=False)
@@ -346,4 +351,5 @@ def run_app(
     code = int(app.exec())
     session.clear()  # the crash handler and the single-instance server go before the core's last references
     del waiter
+    lock.release()
     return code

@@ -19,7 +19,7 @@ from socialinbox.logging_setup import CRASH_FOLDER
 from socialinbox.settings import Settings, save_settings
 from socialinbox.ui.dialogs.about_dialog import AboutDialog, open_folder
 from socialinbox.ui.dialogs.preferences_dialog import PreferencesDialog
-from socialinbox.ui.single_instance import Request, SingleInstance
+from socialinbox.ui.single_instance import Request, listen_for_later_starts
 from socialinbox.ui.theme import ThemeFollower
 from socialinbox.wiring import ensure_demo_account
 
@@ -179,9 +179,7 @@ class CrashNotice(QObject):
         self.box = None
 
 
-def start_desktop_session(
-    app: QApplication, inbox: InboxApp, instance: SingleInstance | None, *, theme: ThemeFollower | None = None
-) -> list[QObject]:
+def start_desktop_session(app: QApplication, inbox: InboxApp, *, theme: ThemeFollower | None = None) -> list[QObject]:
     """Theme, crash notice and single-instance hand-over for a real start; returns what must stay alive.
     ``theme``: the follower ``run_app`` made before its first paint (so the style is right from the start)."""
     theme = theme or ThemeFollower(app)
@@ -192,8 +190,7 @@ def start_desktop_session(
     crash.install()
     app.aboutToQuit.connect(crash.uninstall)
     keep: list[QObject] = [theme, notice]
-    if instance is not None:
-        instance.deliver_to(inbox.desktop.on_request)
-        app.aboutToQuit.connect(instance.close)
-        keep.append(instance)
+    instance = listen_for_later_starts(inbox.core.paths, inbox.desktop.on_request)
+    app.aboutToQuit.connect(instance.close)
+    keep.append(instance)
     return keep

@@ -1,8 +1,10 @@
 """One running copy per data folder: a second start hands its request to the first one and exits.
 
-The first copy listens on a QLocalServer (a user-only Unix socket, or a named pipe on Windows) whose name is derived
-from the user and the data folder. A later start connects, sends one line and waits for ``ok``. Only known commands
-with validated arguments are accepted; anything else is answered ``error`` and dropped:
+Whether a copy runs is told by the folder's lock (``instance_lock``), before the first paint. The first copy listens
+on a QLocalServer (a user-only Unix socket, or a named pipe on Windows) whose name is derived from the user and the
+data folder; it opens it once its window has painted, so this module (and QtNetwork) is imported after the paint, or
+at once by a start that found the lock held. That start connects, sends one line and waits for ``ok``. Only known
+commands with validated arguments are accepted; anything else is answered ``error`` and dropped:
 
     show                     bring the window forward
     demo                     connect the demo shop (``--demo``) and bring the window forward
@@ -15,6 +17,7 @@ import dataclasses
 import getpass
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,7 +32,8 @@ MAX_LINE_BYTES = 64  # the longest valid line is "open-conversation " and 19 dig
 COMMANDS = frozenset({"show", "demo", "open-conversation"})
 _MAX_ID = 2**63 - 1  # SQLite's integer range
 TIMEOUT_MS = 1000
-MAX_HELD = 8  # requests kept while the app starts; more in that second can only be repeats
+HAND_OVER_WAIT_S = 10.0  # a copy holding the lock listens once its window has painted, and on a slow start
+RETRY_S = 0.1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,11 +91,10 @@ def send_to_running(name: str, request: Request, timeout_ms: int = TIMEOUT_MS) -
 
 
 class SingleInstance(QObject):
-    """The listening side, owned by the first copy. It listens before the first paint but the app can act on a
-    request only once it is whole, so requests are held until ``deliver_to`` names who acts on them.
+    """The listening side, owned by the first copy once it is whole (``listen_for_later_starts``).
 
     Signals:
-        request_received(Request): a later start asked for something valid (GUI thread), once delivering.
+        request_received(Request): a later start asked for something valid (GUI thread).
     """
 
     request_received = Signal(object)
@@ -99,7 +102,6 @@ class SingleInstance(QObject):
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.name = name
-        self._held: list[Request] | None = []  # None once delivering
         self._server = QLocalServer(self)
         self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         self._server.newConnection.connect(self._on_new_connection)
@@ -119,13 +121,6 @@ class SingleInstance(QObject):
             return self._server.listen(self.name)
         log.warning("cannot listen on %s: %s", self.name, self._server.errorString())
         return False
-
-    def deliver_to(self, handler: Callable[[Request], None]) -> None:
-        """Hand every request to ``handler`` from now on, first those that came while the app was still starting."""
-        self.request_received.connect(handler)
-        held, self._held = self._held or [], None
-        for request in held:
-            self.request_received.emit(request)
 
     def close(self) -> None:
         self._server.close()
@@ -150,11 +145,7 @@ class SingleInstance(QObject):
         socket.write(b"ok\n")
         socket.flush()
         socket.disconnectFromServer()
-        if self._held is not None:
-            if len(self._held) < MAX_HELD:
-                self._held.append(request)
-        else:
-            self.request_received.emit(request)
+        self.request_received.emit(request)
 
 
 def _answers(name: str) -> bool:
@@ -171,16 +162,25 @@ def startup_request(*, demo: bool = False, open_conversation: int | None = None)
     return Request("demo") if demo else Request("show")
 
 
-def claim_instance(paths: AppPaths, request: Request) -> SingleInstance | None:
-    """Become the one running copy for this data folder, or hand ``request`` to it and return None (exit then)."""
+def hand_over(paths: AppPaths, request: Request, *, wait_s: float = HAND_OVER_WAIT_S) -> bool:
+    """Hand ``request`` to the copy that holds the folder's lock; True once it answered ``ok``. That copy listens from
+    its first paint on, so a start in the same moment waits up to ``wait_s`` for it; False when it never answered."""
     name = server_name(paths.data_dir)
-    if send_to_running(name, request):
-        log.info("handed %r to the copy that is already running", request.command)
-        return None
-    instance = SingleInstance(name)
-    if instance.listen():
-        return instance
-    if send_to_running(name, request):  # another copy started at the same moment and won the race
-        return None
-    log.warning("could not listen for later starts (%s); running without the single-instance check", name)
+    deadline = time.monotonic() + wait_s
+    while not send_to_running(name, request):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(RETRY_S)  # before any window exists: nothing waits on this thread
+    log.info("handed %r to the copy that is already running", request.command)
+    return True
+
+
+def listen_for_later_starts(paths: AppPaths, on_request: Callable[[Request], None]) -> SingleInstance:
+    """The first copy's server, handing each later start's request to ``on_request`` from now on. Should listening
+    fail, the app runs without it: a later start that finds the lock held then waits for nobody and opens a window of
+    its own."""
+    instance = SingleInstance(server_name(paths.data_dir))
+    instance.request_received.connect(on_request)
+    if not instance.listen():
+        log.warning("could not listen for later starts (%s); running without the single-instance check", instance.name)
     return instance

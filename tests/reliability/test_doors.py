@@ -210,9 +210,9 @@ def _canonical(data: bytes) -> bytes:
 @pytest.fixture
 def listening(tmp_path: Path, qtbot: QtBot) -> Iterator[tuple[SingleInstance, list[Request]]]:
     instance = SingleInstance(server_name(tmp_path / "doors"))
-    assert instance.listen()
     received: list[Request] = []
-    instance.deliver_to(received.append)
+    instance.request_received.connect(received.append)
+    assert instance.listen()
     yield instance, received
     instance.close()
 

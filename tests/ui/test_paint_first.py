@@ -122,6 +122,9 @@ NOT_BEFORE_THE_FIRST_PAINT = (
     "pygal",
     "socialinbox.ui.notifications",  # built in build_rest; the clock only names the type
     "jeepney",
+    "PySide6.QtNetwork",  # the folder's lock tells whether a copy runs; the socket opens after the paint
+    "socialinbox.ui.single_instance",
+    "importlib.resources",  # the app's icon is read after the paint
 )
 
 # What a start with only the demo account never needs, even once the rest of the app is built: each platform's

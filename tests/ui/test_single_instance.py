@@ -1,5 +1,5 @@
 """Single instance: a second start of the real app hands its request to the first copy and exits 0; malformed
-requests are answered "error" and never reach the app."""
+requests are answered "error" and never reach the app. Whether a copy runs is told by the folder's lock."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,10 +15,14 @@ from PySide6.QtCore import QDir
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from pytestqt.qtbot import QtBot
 
+from socialinbox.paths import paths_in
+from socialinbox.ui.instance_lock import FolderLock
 from socialinbox.ui.single_instance import (
     Request,
     SingleInstance,
     decode,
+    hand_over,
+    listen_for_later_starts,
     send_to_running,
     server_name,
     startup_request,
@@ -25,13 +30,15 @@ from socialinbox.ui.single_instance import (
 
 
 @pytest.fixture
-def first_copy(tmp_path: Path, qtbot: QtBot) -> tuple[SingleInstance, list[Request]]:
-    instance = SingleInstance(server_name(tmp_path / "shop"))
-    assert instance.listen()
+def first_copy(tmp_path: Path, qtbot: QtBot) -> Iterator[tuple[SingleInstance, list[Request]]]:
+    """What a running copy has once its window is up: the folder's lock, and its server listening."""
+    lock = FolderLock(paths_in(tmp_path / "shop"))
+    assert lock.take()
     received: list[Request] = []
-    instance.deliver_to(received.append)
+    instance = listen_for_later_starts(paths_in(tmp_path / "shop"), received.append)
     yield instance, received
     instance.close()
+    lock.release()
 
 
 def _second_start(data_dir: Path, *arguments: str) -> subprocess.Popen[str]:
@@ -52,20 +59,74 @@ def test_a_second_start_of_the_app_hands_over_its_request_and_exits_zero(
     assert not (tmp_path / "shop" / "inbox.sqlite3").exists()  # it never opened the database
 
 
-def test_a_request_that_comes_while_the_app_is_starting_is_delivered_once_it_is_whole(
-    tmp_path: Path, qtbot: QtBot
-) -> None:
-    instance = SingleInstance(server_name(tmp_path / "shop"))
-    assert instance.listen()
+def test_a_start_while_the_first_copy_is_still_painting_waits_until_it_listens(tmp_path: Path, qtbot: QtBot) -> None:
+    # The first copy takes the lock at once but opens its server only after its first paint.
+    lock = FolderLock(paths_in(tmp_path / "shop"))
+    assert lock.take()
+    received: list[Request] = []
     try:
         process = _second_start(tmp_path / "shop", "--open", "7")
+        qtbot.wait(1500)  # longer than a second start takes to find the lock held
+        assert process.poll() is None  # still waiting to hand over, and no window of its own
+        instance = listen_for_later_starts(paths_in(tmp_path / "shop"), received.append)
         qtbot.waitUntil(lambda: process.poll() is not None, timeout=30_000)
-        assert process.returncode == 0, process.communicate()[1]  # answered ok, held until someone can act on it
-        received: list[Request] = []
-        instance.deliver_to(received.append)
+        assert process.returncode == 0, process.communicate()[1]
         assert received == [Request("open-conversation", 7)]
-    finally:
+        assert not (tmp_path / "shop" / "inbox.sqlite3").exists()
         instance.close()
+    finally:
+        if process.poll() is None:
+            process.kill()
+        lock.release()
+
+
+def test_hand_over_gives_up_when_the_lock_holder_never_listens(tmp_path: Path) -> None:
+    assert hand_over(paths_in(tmp_path / "shop"), Request("show"), wait_s=0.3) is False
+
+
+def test_one_lock_per_folder_until_it_is_released(tmp_path: Path) -> None:
+    first, second = FolderLock(paths_in(tmp_path / "shop")), FolderLock(paths_in(tmp_path / "shop"))
+    assert first.take()
+    assert not second.take()
+    assert FolderLock(paths_in(tmp_path / "other")).take()
+    first.release()
+    assert second.take()
+    second.release()
+
+
+def test_the_lock_of_a_copy_that_crashed_does_not_block_the_next_start(tmp_path: Path) -> None:
+    crashed = (
+        "import os, sys; from pathlib import Path; from socialinbox.paths import paths_in;"
+        "from socialinbox.ui.instance_lock import FolderLock;"
+        "lock = FolderLock(paths_in(Path(sys.argv[1]))); assert lock.take(); os._exit(0)"  # ends holding it
+    )
+    subprocess.run([sys.executable, "-c", crashed, str(tmp_path / "shop")], check=True, timeout=60)
+    assert paths_in(tmp_path / "shop").instance_lock.exists()  # left behind, naming a process that is gone
+    lock = FolderLock(paths_in(tmp_path / "shop"))
+    assert lock.take()
+    lock.release()
+
+
+def test_a_data_folder_that_cannot_be_made_starts_anyway_and_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "a-file").write_text("in the way", encoding="utf-8")
+    assert FolderLock(paths_in(tmp_path / "a-file" / "shop")).take() is True
+    assert "not checking for another copy" in caplog.text
+
+
+@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="needs a folder this user cannot write")
+def test_a_folder_that_cannot_hold_a_lock_starts_anyway_and_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "shop"
+    paths_in(folder).create()
+    folder.chmod(0o500)
+    try:
+        assert FolderLock(paths_in(folder)).take() is True
+        assert "not checking for another copy" in caplog.text
+    finally:
+        folder.chmod(0o700)
 
 
 def test_start_options_become_requests() -> None:
