@@ -238,14 +238,16 @@ def run_bare(args: argparse.Namespace, started: float) -> None:
         make_qt_classes(args.qt_classes.split(","))
 
     if args.with_libraries:
+        import builtins
         import importlib
 
+        # Without PySide6's feature hook, as the app imports them (socialinbox/ui/__init__.py): the hook would read
+        # every library's source into linecache, about 20 MB the app does not pay.
+        if builtins.__import__ is getattr(builtins, "__feature_import__", None):
+            builtins.__import__ = builtins.__orig_import__  # type: ignore[attr-defined]
         for module in PRESCRIBED_LIBRARIES:
             importlib.import_module(module)
         importlib.import_module("keyring").get_keyring()
-        # PySide6's feature hook read every library's source into linecache (about 10 MB); the app drops that once
-        # its warm-up is done, so the libraries' own cost is what remains here too.
-        importlib.import_module("linecache").clearcache()
     app = QApplication(sys.argv)
     window = QMainWindow()
     window.resize(1200, 760)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -82,6 +83,19 @@ def test_importing_the_core_loads_no_qt() -> None:
     )
     result = _run(sys.executable, "-c", code)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_no_module_selects_a_pyside_feature() -> None:
+    """``socialinbox.ui`` takes PySide6's ``__feature__`` import hook out (for start-up and memory); a module that
+    selected a feature (snake_case, true_property) would then silently get none."""
+    selects = re.compile(r"^\s*(from\s+__feature__\s+import|import\s+__feature__)", re.MULTILINE)
+    users = [
+        str(path.relative_to(ROOT))
+        for folder in ("socialinbox", "tests", "bench", "scripts")
+        for path in (ROOT / folder).rglob("*.py")
+        if selects.search(path.read_text(encoding="utf-8"))
+    ]
+    assert users == []
 
 
 def test_dependencies_have_no_known_vulnerability_with_a_fix(tmp_path: Path) -> None:

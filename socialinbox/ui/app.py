@@ -10,7 +10,6 @@ owner while they load; the rest is then built here, on the GUI thread, and start
 
 from __future__ import annotations
 
-import linecache
 import logging
 import sys
 from collections.abc import Callable
@@ -100,11 +99,6 @@ class InboxApp:
                 log.warning("warming up the rest of the app failed: %s", result.error)
             if self.shut_down:
                 return
-            # PySide6 reads the source of every module imported after it (its feature hook looks for its own name
-            # there), and linecache keeps it all: 12 MB of source text once the warm-up has imported the libraries.
-            # Dropped here (about 9 ms), when the task runner has finished importing and the scheduler has not
-            # started; a traceback reads its files again.
-            linecache.clearcache()
             on_a_later_turn(self.window, build)
 
         def build() -> None:

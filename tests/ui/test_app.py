@@ -4,7 +4,6 @@ on the (stub) desktop notification service, and clicking it opens that conversat
 
 from __future__ import annotations
 
-import linecache
 import os
 import subprocess
 import sys
@@ -248,16 +247,6 @@ def test_the_status_bar_says_answering_is_on_its_way_until_the_app_is_whole(
     assert status.currentMessage() == STARTING_MESSAGE
     qtbot.waitUntil(lambda: status.currentMessage() == "", timeout=20_000)  # once built and started
     assert before_the_rest.built
-
-
-def test_the_source_text_pyside_had_read_is_dropped_once_the_warm_up_is_done(
-    before_the_rest: InboxApp, qtbot: QtBot
-) -> None:
-    linecache.getlines(__file__)  # what PySide6's feature hook does for every module imported after it
-    assert __file__ in linecache.cache
-    before_the_rest.build_rest_after_warm_up(then=lambda: None)
-    qtbot.waitUntil(lambda: before_the_rest.built, timeout=20_000)
-    assert __file__ not in linecache.cache
 
 
 def test_a_failed_warm_up_still_builds_the_rest(
