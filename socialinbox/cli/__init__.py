@@ -73,7 +73,7 @@ def _run_command(paths: AppPaths, args: argparse.Namespace) -> int:
 
 def _open_gui(paths: AppPaths, args: argparse.Namespace) -> int:
     # The window's own collector takes over from Python's automatic one (ui/gui_gc.py); turned off here already, the
-    # window's imports are not scanned for cycles they cannot have (about 2% of a start, docs/performance.md B4).
+    # window's imports are not scanned for cycles they cannot have (about 1% of a start, docs/performance.md B4).
     gc.disable()
     from socialinbox.ui.app import run_app  # Qt is imported only when a window is wanted
 
