@@ -57,3 +57,12 @@ def test_the_gui_thread_reads_probe_runs_and_finds_none_when_conversations_open_
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     assert "opened 3 conversations: 0 statements and 0 pool checkouts on the GUI thread" in done.stdout
     assert "(2 pages after the first): 0 statements and 0 pool checkouts on the GUI thread" in done.stdout
+
+
+def test_the_instruction_count_is_read_from_callgrind_s_summary_line() -> None:
+    from bench.instructions import instructions_in
+
+    output = "version: 1\ncreator: callgrind-3.19.0\nevents: Ir\nsummary: 1340809454\ntotals: 1340809454\n"
+    assert instructions_in(output) == 1_340_809_454
+    with pytest.raises(ValueError, match="did not finish"):
+        instructions_in("version: 1\nevents: Ir\n")
