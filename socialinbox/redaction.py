@@ -30,11 +30,11 @@ MASK = "[redacted]"
 EMAIL_MASK = "[e-mail]"
 MIN_SECRET_LENGTH = 6  # shorter values are too likely to be ordinary words or numbers in a log line
 
-Replacement = str | Callable[["re.Match[str]"], str]
+_Replacement = str | Callable[["re.Match[str]"], str]
 
 
 @functools.cache
-def _shapes() -> tuple[tuple[re.Pattern[str], Replacement], ...]:
+def _shapes() -> tuple[tuple[re.Pattern[str], _Replacement], ...]:
     """The secret shapes, in the order they are applied. Compiled on the first redaction, not at import: a start
     imports this module before its window paints and usually has nothing to redact by then (docs/performance.md)."""
     return (

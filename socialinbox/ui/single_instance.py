@@ -107,7 +107,7 @@ class SingleInstance(QObject):
         self._server.newConnection.connect(self._on_new_connection)
 
     def listen(self) -> bool:
-        """Start listening; False when another copy already does (the caller then hands over instead)."""
+        """Start listening; False when another copy already does, or when the name cannot be listened on."""
         # Asked first because on Unix, with UserAccessOption, Qt's listen() replaces a live socket file instead of
         # failing, which would leave the other copy deaf.
         if _answers(self.name):
