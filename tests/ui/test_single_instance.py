@@ -64,8 +64,9 @@ def test_a_start_while_the_first_copy_is_still_painting_waits_until_it_listens(t
     lock = FolderLock(paths_in(tmp_path / "shop"))
     assert lock.take()
     received: list[Request] = []
+    instance: SingleInstance | None = None
+    process = _second_start(tmp_path / "shop", "--open", "7")
     try:
-        process = _second_start(tmp_path / "shop", "--open", "7")
         qtbot.wait(1500)  # longer than a second start takes to find the lock held
         assert process.poll() is None  # still waiting to hand over, and no window of its own
         instance = listen_for_later_starts(paths_in(tmp_path / "shop"), received.append)
@@ -73,10 +74,11 @@ def test_a_start_while_the_first_copy_is_still_painting_waits_until_it_listens(t
         assert process.returncode == 0, process.communicate()[1]
         assert received == [Request("open-conversation", 7)]
         assert not (tmp_path / "shop" / "inbox.sqlite3").exists()
-        instance.close()
     finally:
         if process.poll() is None:
             process.kill()
+        if instance is not None:
+            instance.close()
         lock.release()
 
 
