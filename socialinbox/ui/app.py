@@ -302,11 +302,16 @@ def run_app(
     # A second start on the same data folder hands its request to the running copy and ends here.
     lock = FolderLock(paths)
     if not lock.take():
-        from socialinbox.ui.single_instance import hand_over, startup_request
+        from socialinbox.ui.single_instance import HAND_OVER_WAIT_S, hand_over, startup_request
 
         if hand_over(paths, startup_request(demo=demo, open_conversation=open_conversation)):
             return 0
-        log.warning("another copy holds %s but does not answer; opening anyway", paths.instance_lock)
+        log.warning(
+            "another copy holds %s but did not answer in %.0f s; opening anyway (if that copy is stuck, end it and "
+            "start again)",
+            paths.instance_lock,
+            HAND_OVER_WAIT_S,
+        )
     try:
         core = build_core(paths, first_screen=True)  # the repository opens after the first paint, if it can
     except StorageUnavailable as error:  # locked, full, read-only, or an upgrade that failed and was undone
