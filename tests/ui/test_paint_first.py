@@ -125,6 +125,7 @@ NOT_BEFORE_THE_FIRST_PAINT = (
     "PySide6.QtNetwork",  # the folder's lock tells whether a copy runs; the socket opens after the paint
     "socialinbox.ui.single_instance",
     "importlib.resources",  # the app's icon is read after the paint
+    "platform",  # only a crash report names the system
 )
 
 # What a start with only the demo account never needs, even once the rest of the app is built: each platform's
