@@ -16,6 +16,9 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 APT_PKGS=(libglib2.0-0 libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3 dbus-daemon
           libx11-xcb1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
           libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-xfixes0 libxcb-xkb1)
+# Customers write in emoji (the demo shop's do too), and DejaVu has none of the colour ones: without an emoji font
+# every 🌻 is an empty box. A desktop has one already, so this installs only on a bare machine.
+APT_PKGS+=(fonts-noto-color-emoji)
 # The e-mail tests run a real IMAP server (Dovecot) on loopback; the storage and sync tests run again on a throwaway
 # PostgreSQL (a team's shared inbox; its package brings the unaccent extension that search uses).
 [ "$EXTRAS" = test ] && APT_PKGS+=(dovecot-imapd postgresql)
