@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -31,6 +31,9 @@ from socialinbox.ui.views.conversation_pane import ConversationPane
 from socialinbox.ui.views.inbox_delegate import InboxDelegate
 
 STARTING_MESSAGE = "Getting replies, accounts and reminders ready…"
+# How long a chosen list may show its last picture while its first page is read: a page takes a few milliseconds
+# from SQLite; longer than this, and the owner sees the list empty until it comes (``_hold_the_lists_picture``).
+LIST_PICTURE_HELD_MS = 300
 
 
 class MainWindow(QMainWindow):
@@ -85,6 +88,7 @@ class MainWindow(QMainWindow):
         self.inbox.setBatchSize(200)
         self.inbox.setAccessibleName("Conversations")
         self.inbox.setMinimumWidth(340)
+        self._list_picture_timer: QTimer | None = None  # made when a list is first read away (not before the paint)
         self.pane = ConversationPane(now, self, composer_later=composer_later)
         splitter = QSplitter(self)
         for widget in (self.navigation, self.inbox, self.pane):
@@ -178,6 +182,7 @@ class MainWindow(QMainWindow):
         self.navigation.selectionModel().currentChanged.connect(self.on_navigation_changed)
         self.inbox.selectionModel().currentChanged.connect(self.on_inbox_current_changed)
         self.inbox_model.page_unavailable.connect(self._tell_page_unavailable)
+        self.inbox_model.first_page_pending.connect(self._hold_the_lists_picture)
         if self.pane.has_composer:
             self.pane.composer.send_requested.connect(self.on_send_requested)
         self.pane.done_requested.connect(self.done_requested)
@@ -250,6 +255,20 @@ class MainWindow(QMainWindow):
         view = entry.view or InboxView.ALL
         source = self._sources(view, entry.account_id)
         self.inbox_model.set_source(source.fetch_page, source.page_after, source.sort_key, source.accepts)
+
+    def _hold_the_lists_picture(self, pending: bool) -> None:
+        """While a chosen list's first page is read (off the GUI thread), the list shows its last picture rather than
+        flash empty for the few milliseconds that takes; the model is already empty, so a click or a key lands on
+        nothing of the list before. A page that takes longer (a slow team server) lets the empty list show."""
+        if self._list_picture_timer is None:
+            self._list_picture_timer = QTimer(self)
+            self._list_picture_timer.setSingleShot(True)
+            self._list_picture_timer.timeout.connect(lambda: self.inbox.setUpdatesEnabled(True))
+        self.inbox.setUpdatesEnabled(not pending)
+        if pending:
+            self._list_picture_timer.start(LIST_PICTURE_HELD_MS)
+        else:
+            self._list_picture_timer.stop()
 
     def _tell_page_unavailable(self, problem: str) -> None:
         """A page the database cannot give now (a team's server out of reach, a locked or failing disk)."""

@@ -108,9 +108,10 @@ def test_a_database_out_of_reach_is_told_when_a_conversation_opens_or_a_list_is_
     window.statusBar().clearMessage()
     window.navigation.setCurrentIndex(
         window.navigation_model.index(window.navigation_model.row_for_view(InboxView.ALL))
-    )
-    assert window.statusBar().currentMessage() == str(problem)
+    )  # its first page is read on the task runner
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == str(problem), timeout=5000)
     assert window.inbox_model.rowCount() == 0
+    assert window.inbox.updatesEnabled()  # the list before is no longer shown
     monkeypatch.undo()
     window.navigation.setCurrentIndex(
         window.navigation_model.index(window.navigation_model.row_for_view(InboxView.DONE))
@@ -118,7 +119,7 @@ def test_a_database_out_of_reach_is_told_when_a_conversation_opens_or_a_list_is_
     window.navigation.setCurrentIndex(
         window.navigation_model.index(window.navigation_model.row_for_view(InboxView.ALL))
     )
-    assert window.inbox_model.rowCount() > 0  # read again once the server answers
+    qtbot.waitUntil(lambda: window.inbox_model.rowCount() > 0, timeout=5000)  # read again once the server answers
 
 
 def test_mark_done_with_e(inbox_app: InboxApp, qtbot: QtBot) -> None:

@@ -292,22 +292,26 @@ class HeldReader:
             self.read_now()()
 
 
-def second_page_read_but_not_back(store: FakeStore) -> tuple[InboxModel, Callable[[], None]]:
-    """A model of pages of 10 whose second page has been read away, and the call that hands it back."""
-    model = make_model(store, page_size=10)
+def shown_then_read_away(store: FakeStore, page_size: int = 100) -> tuple[InboxModel, HeldReader]:
+    """A model whose first page was read at once, as a start reads it, and that reads every page after through the
+    returned reader, as once the controller has given it one."""
+    model = make_model(store, page_size=page_size)
+    model.reload()
     reader = HeldReader()
     model.read_pages_with(reader)
-    model.reload()
+    return model, reader
+
+
+def second_page_read_but_not_back(store: FakeStore) -> tuple[InboxModel, Callable[[], None]]:
+    """A model of pages of 10 whose second page has been read away, and the call that hands it back."""
+    model, reader = shown_then_read_away(store, page_size=10)
     model.fetchMore(QModelIndex())
     return model, reader.read_now()
 
 
 def test_a_later_page_is_read_away_and_asked_for_once_while_on_its_way(qapp: Any) -> None:
     store = FakeStore(many_conversations(1000, random.Random(11)))
-    model = make_model(store, page_size=100)
-    reader = HeldReader()
-    model.read_pages_with(reader)
-    model.reload()  # the first page: at once, here
+    model, reader = shown_then_read_away(store)  # the first page: at once, here (no reader yet)
     assert model.rowCount() == 100 and reader.waiting == []
 
     model.fetchMore(QModelIndex())
@@ -339,10 +343,14 @@ def test_changes_made_while_a_page_was_read_win_over_that_page(qapp: Any, small_
 
 
 def test_a_page_read_for_the_list_before_a_reload_is_dropped(qapp: Any, small_store: FakeStore) -> None:
-    model, arrive = second_page_read_but_not_back(small_store)
+    model, reader = shown_then_read_away(small_store, page_size=10)
+    model.fetchMore(QModelIndex())
+    arrive = reader.read_now()
     done = FakeStore([conversation(500, status=Status.DONE)], accepts=lambda c: c.status is Status.DONE)
     model.set_source(done.fetch_page, page_after, newest_first, done.accepts)  # the owner chose "Done"
     arrive()
+    assert model.conversation_ids() == []  # "Done"'s own first page is still on its way
+    reader.run_all()
 
     assert model.conversation_ids() == [500]
     assert not model.canFetchMore(QModelIndex())  # "Done" held one row: its keyset was not moved by the old page
@@ -350,12 +358,9 @@ def test_a_page_read_for_the_list_before_a_reload_is_dropped(qapp: Any, small_st
 
 def test_a_page_read_away_that_the_database_cannot_give_is_told_and_asked_for_again(qapp: Any) -> None:
     store = ServerStore(many_conversations(250, random.Random(4)))
-    model = make_model(store)
+    model, reader = shown_then_read_away(store)
     told: list[str] = []
     model.page_unavailable.connect(told.append)
-    reader = HeldReader()
-    model.read_pages_with(reader)
-    model.reload()
     store.reachable = False
     model.fetchMore(QModelIndex())
     reader.run_all()
@@ -365,6 +370,63 @@ def test_a_page_read_away_that_the_database_cannot_give_is_told_and_asked_for_ag
     model.fetchMore(QModelIndex())
     reader.run_all()
     assert model.conversation_ids() == store.ids()[:200]
+
+
+def test_a_chosen_lists_first_page_is_read_away_and_the_list_is_empty_until_it_is_in(qapp: Any) -> None:
+    store = FakeStore(many_conversations(300, random.Random(5)))
+    model, reader = shown_then_read_away(store)
+    pending: list[bool] = []
+    model.first_page_pending.connect(pending.append)
+    fetches = len(store.fetches)
+
+    model.set_source(store.fetch_page, page_after, newest_first, store.accepts)  # the owner chose a list
+    assert len(store.fetches) == fetches and len(reader.waiting) == 1  # nothing read on this thread
+    assert model.rowCount() == 0 and pending == [True]
+    assert not model.canFetchMore(QModelIndex())  # the view asks for nothing more meanwhile
+
+    reader.run_all()
+    assert model.conversation_ids() == store.ids()[:100] and pending == [True, False]
+    assert model.canFetchMore(QModelIndex())
+
+
+def test_changes_made_while_a_first_page_was_read_win_over_it_and_wait_for_it(qapp: Any) -> None:
+    store = FakeStore(many_conversations(300, random.Random(6)))
+    model = make_model(store, page_size=100)
+    reader = HeldReader()
+    model.read_pages_with(reader)
+    model.reload()
+    arrive = reader.read_now()  # the page as it was when it was read
+    first, far = store.ids()[0], store.ids()[-1]  # the newest, and one far beyond the first page
+    changed = [conversation(first, minutes_ago=20000, status=Status.DONE), conversation(far, minutes_ago=0.1)]
+    store.put(*changed)
+    model.upsert(changed)
+    assert model.rowCount() == 0  # nothing is shown before the page it belongs among
+
+    arrive()
+    assert_prefix_of_store(model, store)
+    assert first not in model.conversation_ids() and model.conversation_ids()[0] == far
+
+
+def test_a_first_page_read_away_that_the_database_cannot_give_is_told_and_read_again_when_chosen(qapp: Any) -> None:
+    store = ServerStore(many_conversations(250, random.Random(8)))
+    model = make_model(store)
+    told: list[str] = []
+    pending: list[bool] = []
+    model.page_unavailable.connect(told.append)
+    model.first_page_pending.connect(pending.append)
+    reader = HeldReader()
+    model.read_pages_with(reader)
+    store.reachable = False
+    model.reload()
+    reader.run_all()
+    assert told == ["The team's database server does not answer."] and pending == [True, False]
+    assert model.rowCount() == 0
+    assert not model.canFetchMore(QModelIndex())  # the view does not ask a server out of reach again and again
+
+    store.reachable = True
+    model.reload()  # the owner chooses the list again
+    reader.run_all()
+    assert model.conversation_ids() == store.ids()[:100]
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -1,9 +1,11 @@
 """The inbox list: a lazily paged, always sorted list of Conversation values for one entry of the left column.
 
 GUI thread only; no database or network code. Pages come from an injected ``fetch_page`` (a small indexed keyset read)
-and changes from sync reports arrive through ``upsert`` without any query. The first page of a list is read at once
-(the owner chose the list, and a start paints it); once ``read_pages_with`` gives it a reader, every later page is
-read off the GUI thread, so scrolling never waits on a team's database server (``fetchMore``).
+and changes from sync reports arrive through ``upsert`` without any query. Until ``read_pages_with`` gives it a reader,
+pages are read at once (a start paints the first page so); from then on every page is read off the GUI thread, the
+first of a chosen list too, so neither scrolling nor choosing a list waits on a team's database server. While a list's
+first page is on its way the list is empty, and ``first_page_pending`` says so, so the view can keep its last picture
+for the few milliseconds a page takes rather than flash an empty list, without a click landing on the list before.
 
 One invariant keeps paging and live updates from fighting: the model holds exactly the accepted conversations whose
 sort position is at or before the *boundary*, the position of the last conversation of the last page fetched (no
@@ -85,6 +87,9 @@ class InboxModel(QAbstractListModel):
     # A page the database could not give now (a team's server out of reach, a failing disk), with the reason for the
     # owner. The rows stay as they were, and the next scroll (or choosing the list again) asks again.
     page_unavailable = Signal(str)
+    # True when a list's first page went to be read away from the GUI thread (the list is empty until it is in), False
+    # once it is in, failed, or a list read at once took its place.
+    first_page_pending = Signal(bool)
 
     def __init__(
         self,
@@ -116,6 +121,7 @@ class InboxModel(QAbstractListModel):
         self._read_away: PageReader | None = None  # None: later pages are read here, at once
         self._list = 0  # counts reloads: a page read for an earlier list is dropped when it comes back
         self._page_on_its_way = False
+        self._first_page_pending = False
         # Upserts made while a page was on its way: that page may have been read before them, so they win over it.
         self._meanwhile: dict[int, Conversation] = {}
 
@@ -127,7 +133,7 @@ class InboxModel(QAbstractListModel):
         self.reload()
 
     def read_pages_with(self, reader: PageReader | None) -> None:
-        """Read every page after the first through ``reader``, off the GUI thread (None: here, at once)."""
+        """Read every page from now on through ``reader``, off the GUI thread (None: here, at once)."""
         self._read_away = reader
 
     @property
@@ -136,27 +142,44 @@ class InboxModel(QAbstractListModel):
         return self._page_on_its_way
 
     def reload(self) -> None:
-        """Forget every row and load the first page again."""
+        """Forget every row and load the first page again (away from the GUI thread once there is a reader)."""
         self.beginResetModel()
         try:
             self._pending = {}  # the first page is read fresh: nothing older may be applied over it
             self._entries, self._by_id = [], {}
-            self._after, self._boundary, self._has_more = None, None, False
+            # No boundary yet, and more to come: nothing is inside it, so upserts wait for the first page
+            # (``_meanwhile``), and one that never comes (out of reach) leaves the list empty, not a stray row or two.
+            self._after, self._boundary, self._has_more = None, None, True
             self._list += 1
             self._page_on_its_way, self._meanwhile = False, {}
-            page = self._read_here(None)
-            if page is None:
-                return  # an empty list with nothing more to fetch: choosing the list again reads it again
-            self._note_page(page)
-            latest = {c.id: c for c in page if self._accepts(c)}
-            self._entries = sorted(map(self._entry, latest.values()))  # unique ids: never compares conversations
-            self._by_id = {entry[-1].id: entry for entry in self._entries}
+            if self._read_away is None:
+                self._take_first_page(self._read_here(None))
         finally:
             self.endResetModel()
+        if self._read_away is None:
+            self._set_first_page_pending(False)
+            return
+        self._set_first_page_pending(True)
+        self._read_page_away(first=True)
+
+    def _take_first_page(self, page: list[Conversation] | None) -> None:
+        if page is None:
+            return  # an empty list with nothing to fetch (no boundary): choosing the list again reads it again
+        self._note_page(page)
+        latest = {c.id: c for c in page if self._accepts(c)}
+        self._entries = sorted(map(self._entry, latest.values()))  # unique ids: never compares conversations
+        self._by_id = {entry[-1].id: entry for entry in self._entries}
+
+    def _set_first_page_pending(self, pending: bool) -> None:
+        if pending != self._first_page_pending:
+            self._first_page_pending = pending
+            self.first_page_pending.emit(pending)
 
     def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:
-        """Override QAbstractItemModel::canFetchMore: a list has no children, only more pages."""
-        return not parent.isValid() and self._has_more and not self._page_on_its_way
+        """Override QAbstractItemModel::canFetchMore: a list has no children, only more pages. Only pages after the
+        first: without a boundary the first is not in (on its way, or out of reach until the list is chosen again,
+        rather than asked for again and again by the view)."""
+        return not parent.isValid() and self._has_more and not self._page_on_its_way and self._boundary is not None
 
     def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:
         """Override QAbstractItemModel::fetchMore: fetch the page after the boundary and merge it by id."""
@@ -165,7 +188,18 @@ class InboxModel(QAbstractListModel):
         if self._read_away is None:
             self._merge_page(self._read_here(self._after))
             return
-        fetch, after, limit, this_list = self._fetch_page, self._after, self._page_size, self._list
+        self._read_page_away(first=False)
+
+    def _read_page_away(self, *, first: bool) -> None:
+        """Hand the read of the page after ``_after`` to the reader; merge it by id when it comes back."""
+        reader, fetch, after, limit, this_list = (
+            self._read_away,
+            self._fetch_page,
+            self._after,
+            self._page_size,
+            self._list,
+        )
+        assert reader is not None
         self._page_on_its_way = True
 
         def arrived(page: list[Conversation] | None, problem: str) -> None:
@@ -176,8 +210,10 @@ class InboxModel(QAbstractListModel):
             if page is None:
                 self.page_unavailable.emit(problem)
             self._merge_page(page, meanwhile.values())
+            if first:
+                self._set_first_page_pending(False)
 
-        self._read_away(lambda: fetch(after, limit), arrived)
+        reader(lambda: fetch(after, limit), arrived)
 
     def _read_here(self, after: PageAfter | None) -> list[Conversation] | None:
         try:
