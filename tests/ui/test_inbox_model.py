@@ -96,6 +96,10 @@ class FakeStore:
         self.by_id.update((c.id, c) for c in conversations)
         self._ordered = None
 
+    def delete(self, conversation_id: int) -> None:
+        del self.by_id[conversation_id]
+        self._ordered = None
+
     def ordered(self) -> list[Conversation]:
         if self._ordered is None:
             self._ordered = sorted((c for c in self.by_id.values() if self.accepts(c)), key=newest_first)
@@ -340,6 +344,21 @@ def test_changes_made_while_a_page_was_read_win_over_that_page(qapp: Any, small_
     assert 12 not in model.conversation_ids()
     moved = model.conversation_at(0)
     assert moved is not None and (moved.id, moved.preview) == (15, "Any news on my order?")
+
+
+def test_a_conversation_gone_while_a_page_was_read_does_not_come_back_with_that_page(
+    qapp: Any, small_store: FakeStore
+) -> None:
+    model, arrive = second_page_read_but_not_back(small_store)  # rows 11-20 as they were
+    changed = conversation(15, minutes_ago=15, preview="Taking this to a private chat")
+    small_store.put(changed)
+    model.upsert([changed])  # a change to it came first, and waits for the page
+    small_store.delete(15)  # then it joined the customer's earlier chat, say, before the page is back
+    model.remove_ids([15])
+    arrive()
+
+    assert 15 not in model.conversation_ids()
+    assert_prefix_of_store(model, small_store)
 
 
 def test_a_page_read_for_the_list_before_a_reload_is_dropped(qapp: Any, small_store: FakeStore) -> None:

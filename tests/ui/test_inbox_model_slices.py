@@ -106,3 +106,23 @@ def test_the_model_tester_watches_slices_land(qtmodeltester: ModelTester, qtbot:
     qtbot.waitUntil(model.settled, timeout=30_000)
     model.fetchMore(QModelIndex())
     assert_prefix_of_store(model, store)
+
+
+def test_a_conversation_gone_while_a_big_batch_is_applied_is_not_brought_back_by_its_later_slices(
+    qtbot: QtBot,
+) -> None:
+    store = FakeStore(conversation(i, minutes_ago=i) for i in range(1, 31))
+    model = slow_model(store)
+    model.reload()
+    batch = big_batch(store)
+    model.upsert(batch)
+    assert not model.settled()
+    waiting = batch[-1].id  # the last of the batch: still waiting for a later slice
+    assert model.row_of(waiting) is None
+    store.delete(waiting)
+    model.remove_ids([waiting])
+
+    qtbot.waitUntil(model.settled, timeout=10_000)
+    assert model.row_of(waiting) is None
+    fetch_all(model)
+    assert model.conversation_ids() == store.ids()

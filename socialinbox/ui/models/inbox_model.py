@@ -124,6 +124,9 @@ class InboxModel(QAbstractListModel):
         self._first_page_pending = False
         # Upserts made while a page was on its way: that page may have been read before them, so they win over it.
         self._meanwhile: dict[int, Conversation] = {}
+        # Conversations gone from the store meanwhile (joined into another, deleted by a teammate): the page may still
+        # hold them.
+        self._gone_meanwhile: set[int] = set()
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -151,7 +154,7 @@ class InboxModel(QAbstractListModel):
             # (``_meanwhile``), and one that never comes (out of reach) leaves the list empty, not a stray row or two.
             self._after, self._boundary, self._has_more = None, None, True
             self._list += 1
-            self._page_on_its_way, self._meanwhile = False, {}
+            self._page_on_its_way, self._meanwhile, self._gone_meanwhile = False, {}, set()
             if self._read_away is None:
                 self._take_first_page(self._read_here(None))
         finally:
@@ -207,8 +210,11 @@ class InboxModel(QAbstractListModel):
                 return  # the list was read afresh meanwhile: this page belongs to the one before
             self._page_on_its_way = False
             meanwhile, self._meanwhile = self._meanwhile, {}
+            gone, self._gone_meanwhile = self._gone_meanwhile, set()
             if page is None:
                 self.page_unavailable.emit(problem)
+            else:
+                page = [c for c in page if c.id not in gone]
             self._merge_page(page, meanwhile.values())
             if first:
                 self._set_first_page_pending(False)
@@ -294,11 +300,23 @@ class InboxModel(QAbstractListModel):
                     gone.append(conversation.id)
             elif wanted:
                 new.append(entry)
-        self.remove_ids(gone)
+        self._remove_rows(gone)
         self._insert_sorted(new)
         return left
 
     def remove_ids(self, ids: Iterable[int]) -> None:
+        """Conversations gone from the store: their rows go (unknown ids are ignored), and a page on its way, read
+        before they went, does not bring them back."""
+        ids = list(ids)
+        if self._page_on_its_way:
+            self._gone_meanwhile.update(ids)
+            for conversation_id in ids:
+                self._meanwhile.pop(conversation_id, None)
+        for conversation_id in ids:
+            self._pending.pop(conversation_id, None)  # nor does an upsert still waiting for the event loop
+        self._remove_rows(ids)
+
+    def _remove_rows(self, ids: Iterable[int]) -> None:
         """Remove the rows of these conversations (unknown ids are ignored), one signal per adjacent run."""
         rows = sorted({row for row in map(self.row_of, ids) if row is not None})
         runs: list[tuple[int, int]] = []
