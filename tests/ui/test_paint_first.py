@@ -126,6 +126,7 @@ NOT_BEFORE_THE_FIRST_PAINT = (
     "socialinbox.ui.single_instance",
     "importlib.resources",  # the app's icon is read after the paint
     "platform",  # only a crash report names the system
+    "logging.handlers",  # the rotating log is made at the first record; nothing is logged before the paint
 )
 
 # What a start with only the demo account never needs, even once the rest of the app is built: each platform's
