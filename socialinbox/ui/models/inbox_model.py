@@ -118,7 +118,7 @@ class InboxModel(QAbstractListModel):
         self._has_more = False  # nothing is fetched before reload()
         self._pending: dict[int, Conversation] = {}  # upserts waiting for the next turn of the event loop
         self._drain_scheduled = False
-        self._read_away: PageReader | None = None  # None: later pages are read here, at once
+        self._read_away: PageReader | None = None  # None: pages are read here, at once
         self._list = 0  # counts reloads: a page read for an earlier list is dropped when it comes back
         self._page_on_its_way = False
         self._first_page_pending = False
@@ -195,14 +195,9 @@ class InboxModel(QAbstractListModel):
 
     def _read_page_away(self, *, first: bool) -> None:
         """Hand the read of the page after ``_after`` to the reader; merge it by id when it comes back."""
-        reader, fetch, after, limit, this_list = (
-            self._read_away,
-            self._fetch_page,
-            self._after,
-            self._page_size,
-            self._list,
-        )
+        reader = self._read_away
         assert reader is not None
+        fetch, after, limit, this_list = self._fetch_page, self._after, self._page_size, self._list
         self._page_on_its_way = True
 
         def arrived(page: list[Conversation] | None, problem: str) -> None:
