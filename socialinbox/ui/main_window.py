@@ -34,6 +34,7 @@ STARTING_MESSAGE = "Getting replies, accounts and reminders ready…"
 # How long a chosen list may show its last picture while its first page is read: a page takes a few milliseconds
 # from SQLite; longer than this, and the owner sees the list empty until it comes (``_hold_the_lists_picture``).
 LIST_PICTURE_HELD_MS = 300
+READING_LIST_MESSAGE = "Reading the list…"  # then, until the page comes: an empty list is not "nothing here"
 
 
 class MainWindow(QMainWindow):
@@ -263,12 +264,18 @@ class MainWindow(QMainWindow):
         if self._list_picture_timer is None:
             self._list_picture_timer = QTimer(self)
             self._list_picture_timer.setSingleShot(True)
-            self._list_picture_timer.timeout.connect(lambda: self.inbox.setUpdatesEnabled(True))
+            self._list_picture_timer.timeout.connect(self._show_the_list_reading)
         self.inbox.setUpdatesEnabled(not pending)
         if pending:
             self._list_picture_timer.start(LIST_PICTURE_HELD_MS)
-        else:
-            self._list_picture_timer.stop()
+            return
+        self._list_picture_timer.stop()
+        if self.statusBar().currentMessage() == READING_LIST_MESSAGE:
+            self.statusBar().clearMessage()  # a problem told instead (page_unavailable) stays
+
+    def _show_the_list_reading(self) -> None:
+        self.inbox.setUpdatesEnabled(True)
+        self.statusBar().showMessage(READING_LIST_MESSAGE)
 
     def _tell_page_unavailable(self, problem: str) -> None:
         """A page the database cannot give now (a team's server out of reach, a locked or failing disk)."""

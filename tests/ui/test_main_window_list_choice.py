@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from socialinbox.domain import Conversation, Platform, PollResult
 from socialinbox.storage.paging import InboxView
 from socialinbox.ui.inbox_sources import inbox_sources
-from socialinbox.ui.main_window import LIST_PICTURE_HELD_MS, MainWindow
+from socialinbox.ui.main_window import LIST_PICTURE_HELD_MS, READING_LIST_MESSAGE, MainWindow
 from socialinbox.ui.models.inbox_model import Deliver
 from tests.fakes import T0, make_repository, remote_message
 
@@ -66,7 +66,23 @@ def test_a_first_page_that_does_not_come_lets_the_empty_list_show(tmp_path: Path
     choose(window, InboxView.ALL)
     assert not window.inbox.updatesEnabled()
 
+    assert window.statusBar().currentMessage() == ""  # a page that comes in time says nothing
+
     qtbot.waitUntil(window.inbox.updatesEnabled, timeout=LIST_PICTURE_HELD_MS * 10)  # a slow team server
     assert window.inbox_model.rowCount() == 0 and len(reads.waiting) == 1
+    assert window.statusBar().currentMessage() == READING_LIST_MESSAGE  # the empty list is not "nothing here"
     reads.run_all()  # when it does come, it is shown
     assert window.inbox_model.rowCount() == 2 and window.inbox.updatesEnabled()
+    assert window.statusBar().currentMessage() == ""
+
+
+def test_a_first_page_the_database_cannot_give_leaves_its_problem_in_the_status_bar(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    window, reads = shown_window(tmp_path, qtbot)
+    choose(window, InboxView.ALL)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == READING_LIST_MESSAGE, timeout=3000)
+    _read, deliver = reads.waiting.pop()
+    deliver(None, "Social Inbox cannot reach the team's database server.")
+    assert window.statusBar().currentMessage() == "Social Inbox cannot reach the team's database server."
+    assert window.inbox.updatesEnabled() and window.inbox_model.rowCount() == 0
