@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import importlib
 import linecache
+import subprocess
 import sys
 from pathlib import Path
 
@@ -29,3 +30,17 @@ def test_pyside_classes_still_come_through_the_import_statement() -> None:
     namespace: dict[str, object] = {}
     exec("from PySide6.QtCore import QLockFile", namespace)  # PySide6 makes its classes on first import
     assert namespace["QLockFile"].__name__ == "QLockFile"  # type: ignore[attr-defined]
+
+
+def test_the_source_the_hook_read_while_pyside6_loaded_is_not_kept() -> None:
+    """About 1 MB of text (PySide6's and shiboken's modules, the standard library's they import), read before the
+    hook could be taken out; a fresh process, since this one's PySide6 loaded long ago."""
+    script = (
+        "import linecache, socialinbox.ui; "
+        "print([k for k in linecache.cache if k.startswith('/')]); "
+        "linecache.cache['<generated>'] = (1, None, ['x = 1\\n'], '<generated>'); "
+        "socialinbox.ui._forget_the_source_it_read(); "
+        "print('<generated>' in linecache.cache)"  # text registered for generated code (SQLAlchemy's) stays
+    )
+    printed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert printed.stdout.split("\n")[:2] == ["[]", "True"], printed.stdout
