@@ -32,7 +32,7 @@ from socialinbox.storage.paging import InboxCounts
 from socialinbox.storage.repository import Repository
 from socialinbox.sync.tasks import BackgroundTasks, TaskResult
 from socialinbox.ui.main_window import MainWindow
-from socialinbox.ui.models.inbox_model import Deliver
+from socialinbox.ui.models.page_reading import Deliver
 from socialinbox.ui.notifications import Notifier
 from socialinbox.ui.sync_bridge import SyncBridge
 from socialinbox.ui.team_news import TeamNews

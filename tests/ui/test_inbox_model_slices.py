@@ -10,7 +10,8 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from socialinbox.domain import Conversation, Status
-from socialinbox.ui.models.inbox_model import SLICE_S, SLICED_ABOVE, InboxModel
+from socialinbox.ui.models.inbox_model import InboxModel
+from socialinbox.ui.models.upsert_slices import SLICE_S, SLICED_ABOVE
 from tests.ui.test_inbox_model import (
     NOW,
     FakeStore,

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
+from socialinbox.ui.models.page_reading import Deliver
 
 from socialinbox.domain import Conversation, Platform, PollResult
 from socialinbox.storage.paging import InboxView
 from socialinbox.ui.inbox_sources import inbox_sources
 from socialinbox.ui.main_window import LIST_PICTURE_HELD_MS, READING_LIST_MESSAGE, MainWindow
-from socialinbox.ui.models.inbox_model import Deliver
 from tests.fakes import T0, make_repository, remote_message
 
 

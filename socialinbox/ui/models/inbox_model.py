@@ -33,7 +33,6 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
-    QTimer,
     Signal,
 )
 
@@ -41,28 +40,19 @@ from socialinbox.domain import Conversation
 from socialinbox.storage.problems import StorageUnavailable
 from socialinbox.ui.models import plain_tooltip
 from socialinbox.ui.models.conversation_text import preview_line, spoken, tooltip
+from socialinbox.ui.models.page_reading import Accepts, FetchPage, PageAfterOf, PageInFlight, PageReader, SortKey
+from socialinbox.ui.models.upsert_slices import UpsertSlices
 
 if TYPE_CHECKING:  # a type only: the inbox's first paint needs no database layer loaded (B4)
     from socialinbox.storage.paging import PageAfter
 
 ConversationRole = Qt.ItemDataRole.UserRole + 1  # the whole Conversation
 
-FetchPage = Callable[["PageAfter | None", int], list[Conversation]]
-PageAfterOf = Callable[[Conversation], "PageAfter"]
-SortKey = Callable[[Conversation], tuple[Any, ...]]
-Accepts = Callable[[Conversation], bool]
-# A page that came back: its conversations, or None and what the owner should be told (the database was out of reach).
-Deliver = Callable[[list[Conversation] | None, str], None]
-# Runs a page's read away from the GUI thread and calls ``Deliver`` back on the GUI thread with what came of it.
-PageReader = Callable[[Callable[[], list[Conversation]], Deliver], None]
 # A row: the caller's sort key, flattened, then the id, then the conversation. Ids are unique in the model, so
 # comparing two different rows stops at the id at the latest and never compares conversations (which do not order).
 # A probe is a row without its conversation: it sorts just before the row of the same key and id.
 _Entry = tuple[Any, ...]
 _Probe = tuple[Any, ...]
-
-SLICE_S = 0.010  # the longest one slice of a big batch of upserts may hold the GUI thread
-SLICED_ABOVE = 400  # conversations in one batch; fewer are applied at once
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -116,17 +106,10 @@ class InboxModel(QAbstractListModel):
         self._after: PageAfter | None = None  # keyset position of the next page
         self._boundary: _Probe | None = None
         self._has_more = False  # nothing is fetched before reload()
-        self._pending: dict[int, Conversation] = {}  # upserts waiting for the next turn of the event loop
-        self._drain_scheduled = False
+        self._slices = UpsertSlices(self._apply, self)  # a big batch's upserts still waiting for a slice
         self._read_away: PageReader | None = None  # None: pages are read here, at once
-        self._list = 0  # counts reloads: a page read for an earlier list is dropped when it comes back
-        self._page_on_its_way = False
+        self._in_flight = PageInFlight()
         self._first_page_pending = False
-        # Upserts made while a page was on its way: that page may have been read before them, so they win over it.
-        self._meanwhile: dict[int, Conversation] = {}
-        # Conversations gone from the store meanwhile (joined into another, deleted by a teammate): the page may still
-        # hold them.
-        self._gone_meanwhile: set[int] = set()
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -142,19 +125,18 @@ class InboxModel(QAbstractListModel):
     @property
     def page_on_its_way(self) -> bool:
         """Whether a page is being read (``canFetchMore`` says False meanwhile, so the view asks once)."""
-        return self._page_on_its_way
+        return self._in_flight.on_its_way
 
     def reload(self) -> None:
         """Forget every row and load the first page again (away from the GUI thread once there is a reader)."""
         self.beginResetModel()
         try:
-            self._pending = {}  # the first page is read fresh: nothing older may be applied over it
+            self._slices.clear()  # the first page is read fresh: nothing older may be applied over it
             self._entries, self._by_id = [], {}
             # No boundary yet, and more to come: nothing is inside it, so upserts wait for the first page
-            # (``_meanwhile``), and one that never comes (out of reach) leaves the list empty, not a stray row or two.
+            # (``PageInFlight``), and one that never comes (out of reach) leaves the list empty, not a stray row.
             self._after, self._boundary, self._has_more = None, None, True
-            self._list += 1
-            self._page_on_its_way, self._meanwhile, self._gone_meanwhile = False, {}, set()
+            self._in_flight.new_list()
             if self._read_away is None:
                 self._take_first_page(self._read_here(None))
         finally:
@@ -182,7 +164,8 @@ class InboxModel(QAbstractListModel):
         """Override QAbstractItemModel::canFetchMore: a list has no children, only more pages. Only pages after the
         first: without a boundary the first is not in (on its way, or out of reach until the list is chosen again,
         rather than asked for again and again by the view)."""
-        return not parent.isValid() and self._has_more and not self._page_on_its_way and self._boundary is not None
+        on_its_way = self._in_flight.on_its_way
+        return not parent.isValid() and self._has_more and not on_its_way and self._boundary is not None
 
     def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:
         """Override QAbstractItemModel::fetchMore: fetch the page after the boundary and merge it by id."""
@@ -197,20 +180,16 @@ class InboxModel(QAbstractListModel):
         """Hand the read of the page after ``_after`` to the reader; merge it by id when it comes back."""
         reader = self._read_away
         assert reader is not None
-        fetch, after, limit, this_list = self._fetch_page, self._after, self._page_size, self._list
-        self._page_on_its_way = True
+        fetch, after, limit = self._fetch_page, self._after, self._page_size
+        ticket = self._in_flight.send()
 
         def arrived(page: list[Conversation] | None, problem: str) -> None:
-            if this_list != self._list:
+            kept = self._in_flight.arrived(ticket, page)
+            if kept is None:
                 return  # the list was read afresh meanwhile: this page belongs to the one before
-            self._page_on_its_way = False
-            meanwhile, self._meanwhile = self._meanwhile, {}
-            gone, self._gone_meanwhile = self._gone_meanwhile, set()
             if page is None:
                 self.page_unavailable.emit(problem)
-            else:
-                page = [c for c in page if c.id not in gone]
-            self._merge_page(page, meanwhile.values())
+            self._merge_page(*kept)
             if first:
                 self._set_first_page_pending(False)
 
@@ -245,34 +224,16 @@ class InboxModel(QAbstractListModel):
 
         A row is updated in place or moved to its new position; a new conversation is inserted where it sorts; one
         that no longer belongs (``accepts`` is false) or now sorts beyond the loaded pages is removed or skipped.
-        A batch of more than ``SLICED_ABOVE`` (a back-fill's thousands) is applied in slices of about ``SLICE_S``
-        each, the rest on the next turns of the event loop, so the window never freezes: working out the sort key
-        of every conversation (due time and triage) took a 10,000-message sync a quarter of a second of the GUI
-        thread (docs/performance.md, B6). Smaller batches are applied at once, as before.
+        A batch of a back-fill's thousands is applied in slices, the rest on the next turns of the event loop, so
+        the window never freezes (``upsert_slices``).
         """
         latest = {c.id: c for c in conversations}  # the last version of an id in the batch wins
-        if self._page_on_its_way:
-            self._meanwhile.update(latest)
-        for conversation_id in latest:
-            self._pending.pop(conversation_id, None)  # this version is newer than any still waiting
-        deadline = time.perf_counter() + SLICE_S if len(latest) > SLICED_ABOVE else float("inf")
-        self._defer(self._apply(list(latest.values()), deadline))
+        self._in_flight.changed(latest.values())
+        self._slices.apply(list(latest.values()))
 
     def settled(self) -> bool:
         """Whether every upsert has been applied (none is waiting for the event loop)."""
-        return not self._pending
-
-    def _defer(self, conversations: list[Conversation]) -> None:
-        for conversation in conversations:
-            self._pending[conversation.id] = conversation
-        if self._pending and not self._drain_scheduled:
-            self._drain_scheduled = True
-            QTimer.singleShot(0, self._drain)
-
-    def _drain(self) -> None:
-        self._drain_scheduled = False
-        waiting, self._pending = list(self._pending.values()), {}
-        self._defer(self._apply(waiting, time.perf_counter() + SLICE_S))
+        return self._slices.settled
 
     def _apply(self, conversations: list[Conversation], deadline: float) -> list[Conversation]:
         """Apply ``conversations`` in order until ``deadline``; return the ones left for later."""
@@ -303,12 +264,8 @@ class InboxModel(QAbstractListModel):
         """Conversations gone from the store: their rows go (unknown ids are ignored), and a page on its way, read
         before they went, does not bring them back."""
         ids = list(ids)
-        if self._page_on_its_way:
-            self._gone_meanwhile.update(ids)
-            for conversation_id in ids:
-                self._meanwhile.pop(conversation_id, None)
-        for conversation_id in ids:
-            self._pending.pop(conversation_id, None)  # nor does an upsert still waiting for the event loop
+        self._in_flight.gone(ids)
+        self._slices.forget(ids)  # nor does an upsert still waiting for a slice
         self._remove_rows(ids)
 
     def _remove_rows(self, ids: Iterable[int]) -> None:
