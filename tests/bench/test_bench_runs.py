@@ -45,10 +45,10 @@ def test_an_unknown_benchmark_is_refused_before_anything_runs() -> None:
 
 
 def test_the_gui_thread_reads_probe_runs_and_finds_none_when_conversations_open_or_the_list_scrolls() -> None:
-    """``bench/gui_thread_reads.py`` backs a figure in docs/performance.md: it still runs, and opening conversations
-    and scrolling the list still read nothing on the GUI thread."""
+    """``bench/gui_thread_reads.py`` backs a figure in docs/performance.md: it still runs, and opening conversations,
+    scrolling the list and choosing lists still read nothing on the GUI thread."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench.gui_thread_reads", "--open", "3", "--scroll", "300"],
+        [sys.executable, "-m", "bench.gui_thread_reads", "--open", "3", "--scroll", "300", "--choose", "1"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -57,6 +57,7 @@ def test_the_gui_thread_reads_probe_runs_and_finds_none_when_conversations_open_
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     assert "opened 3 conversations: 0 statements and 0 pool checkouts on the GUI thread" in done.stdout
     assert "(2 pages after the first): 0 statements and 0 pool checkouts on the GUI thread" in done.stdout
+    assert "chose 5 lists: 0 statements and 0 pool checkouts on the GUI thread" in done.stdout
 
 
 def test_the_instruction_count_is_read_from_callgrind_s_summary_line() -> None:

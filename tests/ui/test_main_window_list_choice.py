@@ -3,35 +3,19 @@ picture for the moment that takes rather than flash empty, never longer than ``L
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
-from socialinbox.ui.models.page_reading import Deliver
 
-from socialinbox.domain import Conversation, Platform, PollResult
+from socialinbox.domain import Platform, PollResult
 from socialinbox.storage.paging import InboxView
 from socialinbox.ui.inbox_sources import inbox_sources
 from socialinbox.ui.main_window import LIST_PICTURE_HELD_MS, READING_LIST_MESSAGE, MainWindow
 from tests.fakes import T0, make_repository, remote_message
+from tests.ui.test_inbox_model import HeldReader
 
 
-class HeldReads:
-    """The controller's page reader as a test holds it: each read waits until the test runs it."""
-
-    def __init__(self) -> None:
-        self.waiting: list[tuple[Callable[[], list[Conversation]], Deliver]] = []
-
-    def __call__(self, read: Callable[[], list[Conversation]], deliver: Deliver) -> None:
-        self.waiting.append((read, deliver))
-
-    def run_all(self) -> None:
-        while self.waiting:
-            read, deliver = self.waiting.pop(0)
-            deliver(read(), "")
-
-
-def shown_window(tmp_path: Path, qtbot: QtBot) -> tuple[MainWindow, HeldReads]:
+def shown_window(tmp_path: Path, qtbot: QtBot) -> tuple[MainWindow, HeldReader]:
     repository = make_repository(tmp_path)
     account = repository.add_account(Platform.MASTODON, "@shop", T0)
     repository.save_poll(account.id, PollResult((remote_message("a"), remote_message("b")), "c"), T0)
@@ -39,7 +23,7 @@ def shown_window(tmp_path: Path, qtbot: QtBot) -> tuple[MainWindow, HeldReads]:
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
-    reads = HeldReads()
+    reads = HeldReader()
     window.inbox_model.read_pages_with(reads)  # as the controller does once the app is built
     return window, reads
 
