@@ -14,13 +14,13 @@ from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QListView
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
-from socialinbox.ui.models.page_reading import Deliver
 
 from socialinbox.domain import Contact, Conversation, Platform, Status, Visibility
 from socialinbox.storage.paging import PageAfter
 from socialinbox.storage.problems import StorageProblem, StorageUnavailable
 from socialinbox.ui.models.conversation_text import preview_line
 from socialinbox.ui.models.inbox_model import ConversationRole, InboxModel
+from socialinbox.ui.models.page_reading import Deliver
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 OPEN = frozenset({Status.NEEDS_REPLY, Status.WAITING})
