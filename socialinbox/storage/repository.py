@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
@@ -22,14 +22,13 @@ from sqlmodel import col
 from socialinbox.domain import (
     Account,
     Conversation,
-    Direction,
     Health,
     Message,
     Platform,
     PollResult,
     Status,
 )
-from socialinbox.storage import answering_queries, history, outbox_queries
+from socialinbox.storage import answering_queries, history, message_queries, outbox_queries
 from socialinbox.storage.conversation_rows import (
     CONVERSATION,
     ConversationMemo,
@@ -37,10 +36,10 @@ from socialinbox.storage.conversation_rows import (
     conversation_select,
     inbox_page_select,
 )
-from socialinbox.storage.convert import to_account, to_message
+from socialinbox.storage.convert import to_account
 from socialinbox.storage.ingest import store_messages
 from socialinbox.storage.ingest_rows import written_messages
-from socialinbox.storage.models import AccountRow, ConversationRow, MessageRow
+from socialinbox.storage.models import AccountRow, ConversationRow
 from socialinbox.storage.paging import InboxCounts, InboxView, PageAfter
 from socialinbox.storage.row_values import to_conversations
 from socialinbox.storage.search import SearchAfter, SearchHit, search_conversations
@@ -59,7 +58,9 @@ class SavedPoll:
     conversations: tuple[Conversation, ...]
 
 
-class Repository(outbox_queries.OutboxMixin, answering_queries.AnsweringMixin, history.HistoryMixin):
+class Repository(
+    message_queries.MessageMixin, outbox_queries.OutboxMixin, answering_queries.AnsweringMixin, history.HistoryMixin
+):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._write_lock = threading.Lock()
@@ -197,15 +198,6 @@ class Repository(outbox_queries.OutboxMixin, answering_queries.AnsweringMixin, h
             conversations = self._conversations_by_id(session, stored.conversation_ids)
             return SavedPoll(to_account(account), tuple(messages), tuple(conversations))
 
-    @staticmethod
-    def _messages_by_id(session: Session, ids: list[int]) -> list[Message]:
-        if not ids:
-            return []
-        table = MessageRow.__table__  # type: ignore[attr-defined]
-        # Core rows carry the same attribute names as the ORM's, at a fraction of the cost for a whole poll's worth.
-        rows = session.connection().execute(select(table).where(table.c.id.in_(ids)).order_by(table.c.id)).all()
-        return [to_message(cast(MessageRow, row)) for row in rows]
-
     # --- inbox reads -----------------------------------------------------------------------
 
     def _conversation_query(self) -> Any:
@@ -267,45 +259,12 @@ class Repository(outbox_queries.OutboxMixin, answering_queries.AnsweringMixin, h
             return PageAfter(last.waiting_since, last.id)
         return PageAfter(last.last_message_at, last.id)
 
-    def messages(self, conversation_id: int) -> list[Message]:
-        """The whole thread, oldest first."""
-        query = (
-            select(MessageRow)
-            .where(col(MessageRow.conversation_id) == conversation_id)
-            .order_by(col(MessageRow.sent_at), col(MessageRow.id))
-        )
-        with self._reading() as session:
-            return [to_message(row) for row in session.scalars(query)]
-
     def message(self, message_id: int) -> Message:
         """One stored message (``socialinbox attachment save`` names it by id)."""
         found = self.messages_by_id([message_id])
         if not found:
             raise NotFound(f"There is no message {message_id}.")
         return found[0]
-
-    def messages_by_id(self, ids: Sequence[int]) -> list[Message]:
-        """These messages, in id order; ids gone are left out."""
-        with self._reading() as session:
-            return self._messages_by_id(session, list(ids))
-
-    # --- a team's news (ui/team_news.py) ----------------------------------------------------
-
-    def newest_message_id(self) -> int:
-        """The highest message id stored, 0 in an empty inbox: where a copy starts to follow its team's news."""
-        with self._reading() as session:
-            return int(session.execute(select(func.max(col(MessageRow.id)))).scalar_one() or 0)
-
-    def inbound_ids_after(self, message_id: int) -> list[int]:
-        """The customers' messages stored above ``message_id``, oldest first, by any copy: a range of the primary
-        key, a few ids each half minute."""
-        query = (
-            select(col(MessageRow.id))
-            .where(col(MessageRow.id) > message_id, col(MessageRow.direction) == Direction.INBOUND.value)
-            .order_by(col(MessageRow.id))
-        )
-        with self._reading() as session:
-            return list(session.scalars(query))
 
     def search(self, query: str, limit: int = 50, after: SearchAfter | None = None) -> list[SearchHit]:
         """Conversations whose messages hold every word of ``query``, best match first (see ``storage/search.py``).

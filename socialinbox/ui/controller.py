@@ -1,9 +1,9 @@
 """Applies what comes through the bridge: model updates, notifications, the status bar.
 
 It never queries the database on the GUI thread: a poll's report carries what changed, and opening a conversation
-reads its thread, and scrolling the list its next page, on the background task runner (a team's database is a
-server, maybe a slow or a lost one, away). Only choosing a list reads its first page here, at once: the owner
-asked to see it now.
+reads its thread, and choosing or scrolling a list its pages, on the background task runner (a team's database is
+a server, maybe a slow or a lost one, away). A long thread is read and shown from its newest messages, the earlier
+ones a part at a time when the owner asks for them (drawing a whole thread of thousands held the window for seconds).
 Writes go to the task runner too, in the order the owner made them, so a thread read after a write sees it.
 """
 
@@ -46,6 +46,10 @@ TEAM_REFRESH_S = 30
 TEAM_REFRESH_ROWS = 200
 TEAM_REFRESH_NEWEST = 100
 PAGE_TASK = "page"  # a later page of the inbox list
+# A thread shows its newest messages first (drawn on the GUI thread: about 0.3 ms each), and "Show earlier
+# messages" adds this many more each time.
+THREAD_NEWEST = 50
+THREAD_EARLIER_STEP = 150
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,18 +85,20 @@ class ThreadReading:
     """What the pane shows of one conversation, read on the task runner."""
 
     conversation: Conversation | None  # None: it is gone (merged, or deleted by a teammate)
-    messages: list[Message]
+    messages: list[Message]  # the newest ``length`` of the thread, oldest first
     pending: list[OutboxItem]  # the replies not sent yet: queued, sending, failed or held
+    earlier: bool = False  # the thread has messages before these
 
 
-def read_thread(repository: Repository, conversation_id: int) -> ThreadReading:
+def read_thread(repository: Repository, conversation_id: int, length: int = THREAD_NEWEST) -> ThreadReading:
+    """The conversation, its newest ``length`` messages and its replies not sent yet."""
     try:
         conversation = repository.conversation(conversation_id)
     except LookupError:
         return ThreadReading(None, [], [])
-    messages = repository.messages(conversation_id)
+    messages = repository.messages(conversation_id, newest=length + 1)  # one more tells whether there are earlier
     pending = [item for item in repository.outbox(conversation_id) if item.state is not OutboxState.SENT]
-    return ThreadReading(conversation, messages, pending)
+    return ThreadReading(conversation, messages[-length:], pending, earlier=len(messages) > length)
 
 
 class InboxController(QObject):
@@ -118,12 +124,14 @@ class InboxController(QObject):
         self._accounts: dict[int, Account] = {}
         self._news: TeamNews | None = None  # a team's shared database only (follow_the_team)
         self._marks_read: int | None = None  # opened by the owner: marked read once its thread is shown
+        self._thread_length = (0, THREAD_NEWEST)  # (conversation id, how many of its newest messages are shown)
         bridge.report_ready.connect(self.on_report_ready)
         window.reply_requested.connect(self.on_reply_requested)
         window.done_requested.connect(self.on_done_requested)
         window.reopen_requested.connect(self.on_reopen_requested)
         window.retry_requested.connect(self.on_retry_requested)
         window.conversation_opened.connect(self.on_conversation_opened)
+        window.pane.earlier_requested.connect(self.on_earlier_requested)
         window.inbox_model.read_pages_with(self.read_page)  # scrolling never waits on the database
 
     def set_notifier(self, notifier: Notifier) -> None:
@@ -287,6 +295,17 @@ class InboxController(QObject):
         marked read then if it was unread. Until then the pane shows what it showed."""
         self._window.pane.expect(conversation_id)
         self._marks_read = conversation_id
+        self._thread_length = (conversation_id, THREAD_NEWEST)
+        self._read_thread(conversation_id)
+
+    @Slot(int)
+    def on_earlier_requested(self, conversation_id: int) -> None:
+        """The owner asked for earlier messages: the thread is read again with more of it, and reloads keep that."""
+        if self._window.pane.expected_id != conversation_id:
+            return  # a click meant for a thread the owner has left
+        shown_id, length = self._thread_length
+        shown = length if shown_id == conversation_id else THREAD_NEWEST
+        self._thread_length = (conversation_id, shown + THREAD_EARLIER_STEP)
         self._read_thread(conversation_id)
 
     def open_conversation(self, conversation_id: int) -> None:
@@ -307,7 +326,10 @@ class InboxController(QObject):
 
     def _read_thread(self, conversation_id: int) -> None:
         repository = self._repository
-        self._tasks.run("thread", lambda: read_thread(repository, conversation_id), context=conversation_id)
+        shown_id, length = self._thread_length
+        if shown_id != conversation_id:
+            length = THREAD_NEWEST
+        self._tasks.run("thread", lambda: read_thread(repository, conversation_id, length), context=conversation_id)
 
     def _show_thread(self, result: TaskResult) -> None:
         pane = self._window.pane
@@ -317,7 +339,7 @@ class InboxController(QObject):
             self._window.show_message(result.error, error=True)
             return
         reading: ThreadReading = result.value
-        pane.show_conversation(reading.conversation, reading.messages, reading.pending)
+        pane.show_conversation(reading.conversation, reading.messages, reading.pending, earlier=reading.earlier)
         opened = reading.conversation is not None and reading.conversation.id == self._marks_read
         if opened:
             self._marks_read = None

@@ -44,20 +44,27 @@ def test_an_unknown_benchmark_is_refused_before_anything_runs() -> None:
     assert "unknown benchmark(s): B9" in done.stderr
 
 
+def _probe(module: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """A probe of ``bench/`` run as its docstring says, which must end well."""
+    done = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    return done
+
+
 def test_the_gui_thread_reads_probe_runs_and_finds_none_when_conversations_open_or_the_list_scrolls() -> None:
     """``bench/gui_thread_reads.py`` backs a figure in docs/performance.md: it still runs, and opening conversations,
     scrolling the list and choosing lists still read nothing on the GUI thread."""
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.gui_thread_reads", "--open", "3", "--scroll", "300", "--choose", "1"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    done = _probe("bench.gui_thread_reads", "--open", "3", "--scroll", "300", "--choose", "1")
     assert "opened 3 conversations: 0 statements and 0 pool checkouts on the GUI thread" in done.stdout
     assert "(2 pages after the first): 0 statements and 0 pool checkouts on the GUI thread" in done.stdout
     assert "chose 5 lists: 0 statements and 0 pool checkouts on the GUI thread" in done.stdout
+
+
+def test_the_long_thread_probe_runs_and_prints_each_size() -> None:
+    """``bench/long_thread.py`` backs a figure in docs/performance.md: it still runs and prints a line per size."""
+    done = _probe("bench.long_thread", "--sizes", "60,240", "--repeats", "1")
+    assert "    60 messages: newest part" in done.stdout
+    assert "   240 messages: newest part" in done.stdout
 
 
 def test_the_instruction_count_is_read_from_callgrind_s_summary_line() -> None:

@@ -39,11 +39,11 @@ class HeldReads:
         self.release = threading.Event()
         real = app.core.repository.messages
 
-        def messages(conversation_id: int) -> list[Message]:
+        def messages(conversation_id: int, newest: int | None = None) -> list[Message]:
             self.threads.append(threading.current_thread())
             if conversation_id == self.held:
                 self.release.wait(10)
-            return real(conversation_id)
+            return real(conversation_id, newest)
 
         monkeypatch.setattr(app.core.repository, "messages", messages)
 

@@ -92,12 +92,14 @@ class ComposerStandIn(QWidget):
 class ConversationPane(QWidget):
     """Signals:
     done_requested(int), reopen_requested(int), retry_requested(int): owner actions on a conversation or a reply.
+    earlier_requested(int): "Show earlier messages" on a thread shown from its newest messages.
     conversation_shown(Conversation | None, list[Message], list[OutboxItem]): the pane shows this now.
     """
 
     done_requested = Signal(INT64)
     reopen_requested = Signal(INT64)
     retry_requested = Signal(INT64)
+    earlier_requested = Signal(INT64)
     conversation_shown = Signal(object, object, object)
 
     def __init__(
@@ -120,6 +122,12 @@ class ConversationPane(QWidget):
         self.retry_button = QPushButton("Retry sending", self)
         self.retry_button.clicked.connect(self.on_retry_clicked)
         self.retry_button.hide()
+        self.earlier_button = QPushButton("↑ Show earlier messages", self)
+        self.earlier_button.setToolTip("Only the newest messages of this long thread are shown; add earlier ones")
+        self.earlier_button.setFlat(True)
+        self.earlier_button.clicked.connect(self.on_earlier_clicked)
+        self.earlier_button.hide()
+        self._keep_bottom = False  # earlier messages were asked for: they come above what is on screen
         self.thread_view = ThreadView(self)
         self._composer: Composer | None = None
         self._composer_slot: QWidget = ComposerStandIn(self)
@@ -134,6 +142,7 @@ class ConversationPane(QWidget):
         header.addWidget(self.done_button)
         layout = QVBoxLayout(self)
         layout.addLayout(header)
+        layout.addWidget(self.earlier_button)
         layout.addWidget(self.thread_view, 1)
         layout.addWidget(self._composer_slot)
         self._layout = layout
@@ -200,10 +209,17 @@ class ConversationPane(QWidget):
         self._expected = conversation_id
 
     def show_conversation(
-        self, conversation: Conversation | None, messages: Sequence[Message], outbox: Sequence[OutboxItem]
+        self,
+        conversation: Conversation | None,
+        messages: Sequence[Message],
+        outbox: Sequence[OutboxItem],
+        *,
+        earlier: bool = False,  # the thread has messages before ``messages``
     ) -> None:
         same = conversation is not None and self._conversation is not None and conversation.id == self._conversation.id
+        keep_bottom, self._keep_bottom = self._keep_bottom and same, False
         self._conversation = conversation
+        self.earlier_button.setVisible(earlier and conversation is not None)
         self._expected = None if conversation is None else conversation.id
         if self._composer is not None:
             self._composer.set_conversation(conversation)
@@ -217,10 +233,15 @@ class ConversationPane(QWidget):
             return
         self._show_header(conversation)
         bar = self.thread_view.verticalScrollBar()
-        at_bottom = bar.value() >= bar.maximum() - 4
-        self.thread_view.show_thread(messages, outbox, self._now())
+        top, at_bottom = bar.value(), bar.value() >= bar.maximum() - 4
+        below = bar.maximum() - top
+        self.thread_view.show_thread(messages, outbox, self._now())  # new text: the view goes back to its top
         if not same or at_bottom:
             bar.setValue(bar.maximum())
+        elif keep_bottom:  # the earlier messages came in above: what the owner was reading stays where it was
+            bar.setValue(bar.maximum() - below)
+        else:  # read again (a poll, a reply queued) while the owner reads further up: they stay there
+            bar.setValue(top)
         # A held reply has its own bar (Send anyway / Edit / Discard); "Retry" is for replies that failed to send.
         self._failed = [item for item in outbox if item.state is OutboxState.FAILED and not item.held]
         self.retry_button.setVisible(bool(self._failed))
@@ -243,6 +264,11 @@ class ConversationPane(QWidget):
             self.reopen_requested.emit(self._conversation.id)
         else:
             self.done_requested.emit(self._conversation.id)
+
+    def on_earlier_clicked(self) -> None:
+        if self._conversation is not None:
+            self._keep_bottom = True
+            self.earlier_requested.emit(self._conversation.id)
 
     def on_retry_clicked(self) -> None:
         for item in self._failed:
