@@ -16,7 +16,7 @@ from typing import Any
 @dataclasses.dataclass(frozen=True)
 class Size:
     name: str
-    messages: int  # the database the read benchmarks open (B2-B6)
+    messages: int  # the database the read benchmarks open (B2-B6), and B8 with its accounts added
     ingest: int  # messages B1 ingests
     poll_batch: int  # messages per save_poll in B1 (a back-fill page set)
     sync: int  # messages in the one sync B6 lands

@@ -51,7 +51,7 @@ def _lines(path: str) -> list[str]:
 
 def run(size: Size, only: tuple[str, ...], cache_dir: Path, work: Path) -> list[Outcome]:
     print(f"Social Inbox benchmarks, size {size.name}: {machine()}", flush=True)
-    needs_database = any(key in only for key in ("B2", "B3", "B4", "B5", "B6"))
+    needs_database = any(key in only for key in ("B2", "B3", "B4", "B5", "B6", "B8"))
     database = cached_database(size.messages, cache_dir) if needs_database else None
     if database is not None:
         counts = ", ".join(f"{count:,} {table}s" for table, count in iter_counts(database))
@@ -64,7 +64,7 @@ def run(size: Size, only: tuple[str, ...], cache_dir: Path, work: Path) -> list[
         "B5": lambda: [gui_benchmarks.b5_memory(size, _app_folder(database, work))],
         "B6": lambda: [gui_benchmarks.b6_sync_freeze(size, gui_benchmarks.data_folder(_need(database), work / "b6"))],
         "B7": lambda: live_benchmarks.b7_notification_latency(size, work / "b7"),
-        "B8": lambda: [live_benchmarks.b8_idle_cpu(size, work / "b8")],
+        "B8": lambda: [live_benchmarks.b8_idle_cpu(size, work / "b8", _need(database))],
     }
     outcomes: list[Outcome] = []
     for key in only:

@@ -67,6 +67,14 @@ def test_the_long_thread_probe_runs_and_prints_each_size() -> None:
     assert "   240 messages: newest part" in done.stdout
 
 
+def test_the_clock_tick_probe_runs_and_prints_its_share_of_a_core() -> None:
+    """``bench/clock_tick.py`` backs a figure in docs/performance.md: it still runs on a generated inbox."""
+    done = _probe("bench.clock_tick", "--messages", "20000", "--repeats", "1")
+    assert "20,000 messages," in done.stdout
+    assert "Repository.clock_rows:" in done.stdout
+    assert "% of one core" in done.stdout
+
+
 def test_the_instruction_count_is_read_from_callgrind_s_summary_line() -> None:
     from bench.instructions import instructions_in
 
