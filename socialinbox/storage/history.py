@@ -128,8 +128,8 @@ class HistoryMixin:
         """Conversations needing a reply or snoozed, and those owed a promised follow-up (two indexed reads).
 
         Just the columns a ``ClockRow`` needs, as plain rows: the tick reads every waiting conversation twice a
-        minute, and loading them as ORM entities was 0.36 s of CPU each time for the 4,241 of a team's 1M-message
-        inbox, 1.2% of a core with nothing else going on (docs/performance.md, B8)."""
+        minute, and loading them as ORM entities took 0.24-0.36 s of CPU each time for the 4,241 of a team's 1M-message
+        inbox, about 1% of a core by itself (docs/performance.md, B8)."""
         statuses = [Status.NEEDS_REPLY.value, Status.SNOOZED.value]
         with self._reading() as session:
             connection = session.connection()

@@ -3,7 +3,8 @@
 It never queries the database on the GUI thread: a poll's report carries what changed, and opening a conversation
 reads its thread, and choosing or scrolling a list its pages, on the background task runner (a team's database is
 a server, maybe a slow or a lost one, away). A long thread is read and shown from its newest messages, the earlier
-ones a part at a time when the owner asks for them (drawing a whole thread of thousands held the window for seconds).
+ones a part at a time when the owner asks for them (drawing a whole thread of thousands held the window for half a
+second).
 Writes go to the task runner too, in the order the owner made them, so a thread read after a write sees it.
 """
 
@@ -46,8 +47,8 @@ TEAM_REFRESH_S = 30
 TEAM_REFRESH_ROWS = 200
 TEAM_REFRESH_NEWEST = 100
 PAGE_TASK = "page"  # a later page of the inbox list
-# A thread shows its newest messages first (drawn on the GUI thread: about 0.3 ms each), and "Show earlier
-# messages" adds this many more each time.
+# A thread shows its newest messages first (drawn on the GUI thread: 0.1-0.3 ms each, bench/long_thread.py), and
+# "Show earlier messages" adds this many more each time.
 THREAD_NEWEST = 50
 THREAD_EARLIER_STEP = 150
 

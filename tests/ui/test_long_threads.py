@@ -177,3 +177,14 @@ def test_a_reload_without_an_earlier_request_keeps_the_scroll_position(pane: Con
     value = bar.value()
     pane.show_conversation(_conversation(), _messages(40, 81), [], earlier=True)  # a new message at the bottom
     assert bar.value() == value
+
+
+def test_a_reload_that_comes_before_the_earlier_messages_does_not_use_up_the_request(pane: ConversationPane) -> None:
+    pane.show_conversation(_conversation(), _messages(40, 80), [], earlier=True)
+    bar = pane.thread_view.verticalScrollBar()
+    bar.setValue(bar.maximum() // 3)
+    pane.earlier_button.click()
+    pane.show_conversation(_conversation(), _messages(40, 80), [], earlier=True)  # read before the click was
+    below = bar.maximum() - bar.value()
+    pane.show_conversation(_conversation(), _messages(0, 80), [], earlier=False)
+    assert abs((bar.maximum() - bar.value()) - below) <= 2

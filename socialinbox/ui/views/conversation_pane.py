@@ -128,6 +128,7 @@ class ConversationPane(QWidget):
         self.earlier_button.clicked.connect(self.on_earlier_clicked)
         self.earlier_button.hide()
         self._keep_bottom = False  # earlier messages were asked for: they come above what is on screen
+        self._shown_count = 0  # messages of the thread on screen
         self.thread_view = ThreadView(self)
         self._composer: Composer | None = None
         self._composer_slot: QWidget = ComposerStandIn(self)
@@ -217,7 +218,10 @@ class ConversationPane(QWidget):
         earlier: bool = False,  # the thread has messages before ``messages``
     ) -> None:
         same = conversation is not None and self._conversation is not None and conversation.id == self._conversation.id
-        keep_bottom, self._keep_bottom = self._keep_bottom and same, False
+        # The longer thread asked for, not a reload that came before it, keeps what the owner reads in place.
+        keep_bottom = self._keep_bottom and same and len(messages) > self._shown_count
+        self._keep_bottom = self._keep_bottom and same and not keep_bottom
+        self._shown_count = len(messages)
         self._conversation = conversation
         self.earlier_button.setVisible(earlier and conversation is not None)
         self._expected = None if conversation is None else conversation.id
