@@ -75,6 +75,12 @@ def test_the_clock_tick_probe_runs_and_prints_its_share_of_a_core() -> None:
     assert "% of one core" in done.stdout
 
 
+def test_the_reports_probe_runs_and_prints_each_range() -> None:
+    """``bench/reports.py`` backs a figure in docs/performance.md: it still builds a report on a generated inbox."""
+    done = _probe("bench.reports", "--messages", "20000", "--days", "7,30")
+    assert "    7 days:" in done.stdout and "   30 days:" in done.stdout
+
+
 def test_the_instruction_count_is_read_from_callgrind_s_summary_line() -> None:
     from bench.instructions import instructions_in
 
