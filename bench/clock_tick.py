@@ -18,12 +18,12 @@ import sqlite3
 import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from bench.generate import cached_database
 from bench.gui_benchmarks import data_folder
+from bench.measure import wall_and_cpu
 from socialinbox.paths import paths_in
 from socialinbox.responsetime import ResponsePolicy
 from socialinbox.secrets import MemorySecretStore
@@ -33,14 +33,9 @@ from socialinbox.wiring import build_core
 
 
 def wall_and_cpu_ms(work: Callable[[], object], repeats: int) -> tuple[float, float]:
-    """Median milliseconds of ``work``, elapsed and CPU, after one run not counted."""
+    """Median milliseconds of ``work``, elapsed and CPU (``measure.wall_and_cpu``), after one run not counted."""
     work()
-    walls, cpus = [], []
-    for _ in range(repeats):
-        wall, cpu = time.perf_counter(), time.process_time()
-        work()
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
+    walls, cpus = zip(*(wall_and_cpu(work) for _ in range(repeats)), strict=True)
     return statistics.median(walls) * 1000, statistics.median(cpus) * 1000
 
 
